@@ -1,0 +1,6 @@
+"""Pages of hearings."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "hearings"
+urlpatterns: list = []

@@ -1,0 +1,6 @@
+"""Pages of hotline."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "hotline"
+urlpatterns: list = []

@@ -1,0 +1,6 @@
+"""Pages of intake."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "intake"
+urlpatterns: list = []

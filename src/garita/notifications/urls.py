@@ -1,0 +1,6 @@
+"""Pages of notifications."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "notifications"
+urlpatterns: list = []

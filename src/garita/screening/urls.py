@@ -1,0 +1,6 @@
+"""Pages of screening."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "screening"
+urlpatterns: list = []

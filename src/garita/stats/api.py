@@ -1,0 +1,5 @@
+"""JSON API for stats (mounted at /api/v1/stats/): parse, call one service, return."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,6 @@
+"""Pages of stats."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "stats"
+urlpatterns: list = []
