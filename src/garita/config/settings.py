@@ -102,7 +102,7 @@ ASGI_APPLICATION = "garita.config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [SRC_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -169,7 +169,7 @@ LANGUAGES = [
     ("pt", _("Portuguese")),
     ("ht", _("Haitian Creole")),
 ]
-LOCALE_PATHS = [SRC_DIR / "locale"]
+# Each app keeps its own catalogue in <app>/locale/.
 TIME_ZONE = "America/Tijuana"
 USE_I18N = True
 USE_TZ = True
