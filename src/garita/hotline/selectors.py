@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
 from django.utils import timezone
 
 from garita.hearings.models import Hearing, HearingStatus
@@ -71,17 +70,15 @@ def _providers(raw: object) -> tuple[LegalProvider, ...]:
 def case_snapshot(case: Case, *, now: dt.datetime | None = None) -> CaseSnapshot:
     """What the hotline may say about this case, read in three small queries."""
     now = now or timezone.now()
-    hearings = Hearing.objects.filter(case_id=case.pk)
-    nxt = (
-        hearings.filter(status=HearingStatus.SCHEDULED, starts_at__gte=now - IN_PROGRESS)
-        .select_related("court", "location", "report_port")
-        .order_by("starts_at")
-        .first()
-    )
-    had_hearing = nxt is not None or hearings.exists()
-    unresolved = hearings.filter(
-        Q(status=HearingStatus.SCHEDULED) & Q(starts_at__lt=now - IN_PROGRESS) & Q(outcome="")
-    ).exists() if had_hearing else False
+    # One query: a case has a handful of hearings, so sort them out here.
+    rows = list(Hearing.objects.filter(case_id=case.pk)
+                .select_related("court", "location", "report_port").order_by("starts_at"))
+    upcoming = [h for h in rows if h.status == HearingStatus.SCHEDULED
+                and h.starts_at >= now - IN_PROGRESS]
+    nxt = upcoming[0] if upcoming else None
+    had_hearing = bool(rows)
+    unresolved = any(h.status == HearingStatus.SCHEDULED and h.starts_at < now - IN_PROGRESS
+                     and not h.outcome for h in rows)
     court_tz = "America/Los_Angeles"
     providers: tuple[LegalProvider, ...] = ()
     snap_hearing = None
@@ -98,10 +95,9 @@ def case_snapshot(case: Case, *, now: dt.datetime | None = None) -> CaseSnapshot
             report_timezone=port.timezone if port else "",
         )
     elif had_hearing:
-        last = hearings.select_related("court").order_by("-starts_at").first()
-        if last is not None:
-            court_tz = last.court.timezone
-            providers = _providers(last.court.legal_service_providers)
+        last = rows[-1]
+        court_tz = last.court.timezone
+        providers = _providers(last.court.legal_service_providers)
     updated = max(
         [t for t in (case.updated_at, case.status_changed_at,
                      nxt.created_at if nxt else None, nxt.noticed_at if nxt else None) if t]

@@ -73,15 +73,16 @@ def _keys(*, caller: str, ip: str, a_number: str) -> list[tuple[str, str]]:
     return out
 
 
-def _locked(keys: list[tuple[str, str]], now: dt.datetime) -> bool:
+def _throttle_rows(keys: list[tuple[str, str]]) -> list[tuple[str, int, dt.datetime | None]]:
+    """(scope, failures, locked_until) of the keys that have a row: one query."""
     if not keys:
-        return False
+        return []
     from django.db.models import Q
 
     q = Q()
     for scope, digest in keys:
         q |= Q(scope=scope, key_digest=digest)
-    return LookupThrottle.objects.filter(q, locked_until__gt=now).exists()
+    return list(LookupThrottle.objects.filter(q).values_list("scope", "failures", "locked_until"))
 
 
 @transaction.atomic
@@ -123,7 +124,8 @@ def lookup(*, a_number: object, pin: object, channel: str, caller: str = "", ip:
     except DomainError:
         canonical = ""
     keys = _keys(caller=caller, ip=ip, a_number=canonical)
-    if _locked(keys, now):
+    rows = _throttle_rows(keys)
+    if any(until is not None and until > now for _s, _f, until in rows):
         return LookupResult(Outcome.LOCKED)
     if not canonical:
         locked = _count_failure(keys, channel=channel, now=now)
@@ -148,7 +150,8 @@ def lookup(*, a_number: object, pin: object, channel: str, caller: str = "", ip:
     assert case is not None
     snap = case_snapshot(case, now=now)
     stmts = domain.statements(snap, now=now, stale_after=stale_after())
-    _record_success(case, channel=channel, keys=keys)
+    reset = any(scope == ThrottleScope.ANUMBER and failures for scope, failures, _u in rows)
+    _record_success(case, channel=channel, keys=keys if reset else [])
     return LookupResult(Outcome.FOUND, case.pk, canonical, snap, tuple(stmts))
 
 
