@@ -69,6 +69,9 @@ class PromptRecording(models.Model):
         ]
         verbose_name = _("prompt recording")
 
+    def __str__(self) -> str:
+        return f"{self.language_id}:{self.prompt}"
+
 
 class ThrottleScope(models.TextChoices):
     CALLER = "caller", _("Caller number")
@@ -88,3 +91,6 @@ class LookupThrottle(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scope", "key_digest"], name="one_throttle_per_key")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key_digest[:12]}"

@@ -72,6 +72,9 @@ class Notification(models.Model):
     class Meta:
         indexes = [models.Index(fields=["status", "send_after"])]
 
+    def __str__(self) -> str:
+        return f"{self.event} {self.channel} #{self.pk} ({self.status})"
+
 
 class OptOut(models.Model):
     """A phone number or e-mail address that sent STOP: nothing is sent to it, on any case."""
@@ -79,6 +82,9 @@ class OptOut(models.Model):
     address = models.CharField(max_length=254, unique=True)
     opted_out_at = models.DateTimeField()
     source = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return f"opt-out #{self.pk}"
 
 
 class StaffContact(models.Model):
@@ -89,3 +95,6 @@ class StaffContact(models.Model):
     sms_phone = models.CharField(_("phone for SMS"), max_length=32, blank=True)
     email_enabled = models.BooleanField(_("notices by e-mail"), default=True)
     sms_enabled = models.BooleanField(_("notices by SMS"), default=True)
+
+    def __str__(self) -> str:
+        return f"contact of user {self.user_id}"

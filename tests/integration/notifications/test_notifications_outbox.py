@@ -32,7 +32,7 @@ from garita.notifications.services import (
     plan_reminders,
 )
 from tests.factories import make_case
-from tests.integration.hotline.conftest import court, make_hearing  # noqa: F401
+from tests.integration.hotline.conftest import make_hearing
 
 pytestmark = pytest.mark.django_db
 
