@@ -52,10 +52,11 @@ def twiml(response: VoiceResponse) -> HttpResponse:
 class Speaker:
     """Says prompts in one language, or plays the recording uploaded for them."""
 
-    def __init__(self, request: HttpRequest, lang: HotlineLanguage) -> None:
+    def __init__(self, request: HttpRequest, lang: HotlineLanguage,
+                 recordings: dict[str, PromptRecording] | None = None) -> None:
         self.request = request
         self.lang = lang
-        self.recordings = recordings_for(lang)
+        self.recordings = recordings_for(lang) if recordings is None else recordings
 
     def _play_url(self, rec: PromptRecording) -> str:
         if rec.audio_url:
@@ -113,13 +114,12 @@ def _menu(request: HttpRequest, tries: int) -> HttpResponse:
         return twiml(r)
     g = r.gather(num_digits=1, action=_url("hotline:voice_language", tries=tries),
                  method="POST", timeout=6)
-    menu_recs = {rec.language_id: rec for rec in PromptRecording.objects.filter(
-        prompt="menu_option", language__in=langs)}
+    # One query for the whole menu rather than one per language.
+    menu_recs = {rec.language.pk: rec for rec in PromptRecording.objects.filter(
+        prompt="menu_option", language__in=langs).select_related("language")}
     for lang in langs:
-        sp = Speaker.__new__(Speaker)
-        sp.request, sp.lang = request, lang
-        sp.recordings = {"menu_option": menu_recs[lang.pk]} if lang.pk in menu_recs else {}
-        sp.prompt(g, "menu_option", digit=lang.digit)
+        recs = {"menu_option": menu_recs[lang.pk]} if lang.pk in menu_recs else {}
+        Speaker(request, lang, recs).prompt(g, "menu_option", digit=lang.digit)
     r.redirect(_url("hotline:voice", tries=tries + 1), method="POST")
     return twiml(r)
 
