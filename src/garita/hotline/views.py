@@ -65,7 +65,7 @@ def sms_reply(body: object, phone: str, channel: str) -> tuple[str, str]:
         if not cmd.a_number or not cmd.pin:
             return lang, words.sms_text("missing")
         result = services.lookup(a_number=cmd.a_number, pin=cmd.pin, channel=channel,
-                                 caller=phone)
+                                 caller=phone or "anonymous")
         if result.outcome == Outcome.LOCKED:
             return lang, words.sms_text("locked")
         if result.outcome == Outcome.BAD_ANUMBER:

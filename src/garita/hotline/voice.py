@@ -214,7 +214,9 @@ def voice_pin(request: HttpRequest) -> HttpResponse:
         if tries + 1 >= MAX_TRIES:
             return _goodbye(sp, VoiceResponse(), lead)
         return _gather_pin(sp, a_number, tries + 1, lead)
-    caller = services.normalise_phone(request.POST.get("From", ""))
+    # A withheld number shares one counter with every other withheld number, so hiding
+    # the caller id does not escape the per-caller throttle.
+    caller = services.normalise_phone(request.POST.get("From", "")) or "anonymous"
     result = services.lookup(a_number=a_number, pin=pin, channel="voice", caller=caller)
     if result.outcome == Outcome.LOCKED:
         return _goodbye(sp, VoiceResponse(), "locked")

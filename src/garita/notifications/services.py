@@ -191,6 +191,8 @@ def _kick_worker() -> None:
     try:
         from garita.notifications.tasks import dispatch_outbox
 
+        if "Immediate" in type(dispatch_outbox.get_backend()).__name__:
+            return  # an immediate backend would send inside this request: leave it to the tick
         dispatch_outbox.enqueue()
     except Exception:  # noqa: BLE001 - the periodic tick sends anyway
         pass

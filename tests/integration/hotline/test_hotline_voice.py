@@ -293,3 +293,15 @@ def test_unexpected_error_is_an_apology_not_a_traceback(twilio, monkeypatch):
     root = twilio.twiml("/hotline/voice/pin?lang=es&a=A234567890&tries=0", {"Digits": "123456"})
     assert "no está disponible" in spoken(root)
     assert "fire" not in spoken(root) and root.find("Hangup") is not None
+
+
+def test_withheld_numbers_share_one_throttle(twilio, settings):
+    settings.GARITA_HOTLINE_MAX_FAILURES = 2
+    for i in range(2):  # two different A-numbers: the A-number counters never trip
+        root = twilio.twiml(f"/hotline/voice/pin?lang=en&a=A98765430{i}&tries=0",
+                            {"Digits": "111111"})
+    assert "too many attempts" in spoken(root)
+    case = make_case()
+    root = twilio.twiml(f"/hotline/voice/pin?lang=en&a={case.a_number}&tries=0",
+                        {"Digits": case.pin})
+    assert "too many attempts" in spoken(root)
