@@ -7,7 +7,10 @@ reads hearing data, so nothing else (names, nationality, fear claims) can leak i
 from __future__ import annotations
 
 import datetime as dt
+import time
+from typing import Any
 
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from garita.hearings.models import Hearing, HearingStatus
@@ -38,12 +41,33 @@ def ensure_default_languages() -> None:
         )
 
 
-def active_languages() -> list[HotlineLanguage]:
+# Languages and recordings change rarely and are read on every IVR step: keep them in
+# process memory for a minute (a change in this process clears it at once; other app
+# servers see it within CACHE_SECONDS).
+CACHE_SECONDS = 60.0
+_cache: dict[str, Any] = {}
+
+
+def clear_cache(**_kwargs: Any) -> None:
+    _cache.clear()
+
+
+def _load() -> dict[str, Any]:
+    if _cache and time.monotonic() - _cache["at"] < CACHE_SECONDS:
+        return _cache
     langs = list(HotlineLanguage.objects.filter(active=True).order_by("digit"))
     if not langs and not HotlineLanguage.objects.exists():
         ensure_default_languages()
         langs = list(HotlineLanguage.objects.filter(active=True).order_by("digit"))
-    return langs
+    recs: dict[int, dict[str, PromptRecording]] = {}
+    for r in PromptRecording.objects.filter(language__in=langs):
+        recs.setdefault(r.language_id, {})[r.prompt] = r  # type: ignore[attr-defined]
+    _cache.update(at=time.monotonic(), langs=langs, recs=recs)
+    return _cache
+
+
+def active_languages() -> list[HotlineLanguage]:
+    return list(_load()["langs"])
 
 
 def language_by_code(code: str) -> HotlineLanguage | None:
@@ -54,7 +78,13 @@ def language_by_code(code: str) -> HotlineLanguage | None:
 
 
 def recordings_for(language: HotlineLanguage) -> dict[str, PromptRecording]:
-    return {r.prompt: r for r in PromptRecording.objects.filter(language=language)}
+    return dict(_load()["recs"].get(language.pk, {}))
+
+
+post_save.connect(clear_cache, sender=HotlineLanguage, dispatch_uid="hotline-lang-save")
+post_delete.connect(clear_cache, sender=HotlineLanguage, dispatch_uid="hotline-lang-delete")
+post_save.connect(clear_cache, sender=PromptRecording, dispatch_uid="hotline-rec-save")
+post_delete.connect(clear_cache, sender=PromptRecording, dispatch_uid="hotline-rec-delete")
 
 
 def _providers(raw: object) -> tuple[LegalProvider, ...]:

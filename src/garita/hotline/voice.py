@@ -114,12 +114,8 @@ def _menu(request: HttpRequest, tries: int) -> HttpResponse:
         return twiml(r)
     g = r.gather(num_digits=1, action=_url("hotline:voice_language", tries=tries),
                  method="POST", timeout=6)
-    # One query for the whole menu rather than one per language.
-    menu_recs = {rec.language.pk: rec for rec in PromptRecording.objects.filter(
-        prompt="menu_option", language__in=langs).select_related("language")}
     for lang in langs:
-        recs = {"menu_option": menu_recs[lang.pk]} if lang.pk in menu_recs else {}
-        Speaker(request, lang, recs).prompt(g, "menu_option", digit=lang.digit)
+        Speaker(request, lang).prompt(g, "menu_option", digit=lang.digit)
     r.redirect(_url("hotline:voice", tries=tries + 1), method="POST")
     return twiml(r)
 

@@ -15,6 +15,15 @@ TOKEN = "test-auth-token-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
+def _fresh_language_cache():
+    from garita.hotline.selectors import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def _twilio_settings(settings, tmp_path):
     settings.TWILIO_AUTH_TOKEN = TOKEN
     settings.GARITA_HOTLINE_VALIDATE_SIGNATURE = True
