@@ -73,8 +73,19 @@ def _opted_out(addresses: set[str]) -> set[str]:
     return set(OptOut.objects.filter(address__in=addresses).values_list("address", flat=True))
 
 
+CHUNK = 2000  # SQLite caps the number of parameters in one query
+
+
 def recipients_for(case_ids: set[int]) -> dict[int, list[Recipient]]:
     """Everyone who should hear about each case, on every channel they agreed to."""
+    ids = sorted(case_ids)
+    out: dict[int, list[Recipient]] = {}
+    for i in range(0, len(ids), CHUNK):
+        out.update(_recipients_chunk(set(ids[i:i + CHUNK])))
+    return out
+
+
+def _recipients_chunk(case_ids: set[int]) -> dict[int, list[Recipient]]:
     out: dict[int, list[Recipient]] = {cid: [] for cid in case_ids}
     langs = {
         pk: _language((languages or ["spa"])[0])
@@ -117,7 +128,10 @@ def recipients_for(case_ids: set[int]) -> dict[int, list[Recipient]]:
         if c.shelter.phone:
             out[c.case_id].append(
                 Recipient(RecipientKind.SHELTER, Channel.SMS, c.shelter.phone, "es"))
-    blocked = _opted_out({r.address for rs in out.values() for r in rs})
+    addresses = sorted({r.address for rs in out.values() for r in rs})
+    blocked: set[str] = set()
+    for i in range(0, len(addresses), CHUNK):
+        blocked |= _opted_out(set(addresses[i:i + CHUNK]))
     for cid, rs in out.items():
         seen: set[tuple[str, str, str]] = set()
         kept = []

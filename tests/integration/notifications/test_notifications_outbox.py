@@ -401,3 +401,13 @@ def test_worker_once_runs_the_queue(court):
     notify_bulk([CaseEvent(case.pk, HEARING_SCHEDULED, None, "v1")])
     call_command("worker", "--once")
     assert Notification.objects.get().status == NotificationStatus.SENT
+
+
+def test_a_mass_reschedule_of_many_cases_is_one_call(monkeypatch):
+    from garita.notifications import services
+
+    monkeypatch.setattr(services, "CHUNK", 3)  # exercise the chunking with few rows
+    cases = [make_case(phone=f"+52664555{i:04d}") for i in range(8)]
+    events = [CaseEvent(c.pk, HEARING_CHANGED, None, "mass-2020-05-10") for c in cases]
+    assert notify_bulk(events) == 16  # an SMS and a call each
+    assert notify_bulk(events) == 0
