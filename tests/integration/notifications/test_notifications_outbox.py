@@ -394,6 +394,7 @@ def test_the_task_runs_one_tick(court):
     assert result.get("sent", 0) + result.get("deferred", 0) == 1
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections between tasks
 def test_worker_once_runs_the_queue(court):
     from django.core.management import call_command
 
