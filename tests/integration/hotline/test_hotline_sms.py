@@ -5,6 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from garita.hotline.domain import sms_segments, to_gsm
 from garita.intake.models import ContactPoint
@@ -158,3 +161,14 @@ def test_whatsapp_sender_is_understood(twilio, court):
 def test_sms_without_body_or_from_is_answered(twilio):
     resp = twilio.post("/hotline/sms", {})
     assert resp.status_code == 200 and b"<Message>" in resp.content
+
+
+
+@hsettings(max_examples=25, deadline=None,
+           suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.text(max_size=2000), sender=st.text(max_size=40))
+def test_any_body_from_anyone_gets_twiml_never_an_error(twilio, body, sender):
+    resp = twilio.post("/hotline/sms", {"Body": body, "From": sender})
+    assert resp.status_code == 200
+    root = ET.fromstring(resp.content)
+    assert root.find("Message") is not None

@@ -4,6 +4,9 @@ every branch, every wrong entry."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from garita.audit.models import AuditEvent
 from tests.factories import make_case
@@ -305,3 +308,16 @@ def test_withheld_numbers_share_one_throttle(twilio, settings):
     root = twilio.twiml(f"/hotline/voice/pin?lang=en&a={case.a_number}&tries=0",
                         {"Digits": case.pin})
     assert "too many attempts" in spoken(root)
+
+
+
+@hsettings(max_examples=25, deadline=None,
+           suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(step=st.sampled_from(["/hotline/voice/language", "/hotline/voice/anumber?lang=es",
+                             "/hotline/voice/pin?lang=pt&a=A234567890",
+                             "/hotline/voice/repeat?lang=ht&t=x", "/hotline/voice?tries=z"]),
+       digits=st.text(max_size=30))
+def test_any_keys_at_any_step_get_valid_twiml(twilio, step, digits):
+    root = twilio.twiml(step, {"Digits": digits})
+    assert root.tag == "Response"
+    assert root.find("Gather") is not None or root.find("Hangup") is not None
