@@ -251,3 +251,33 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("GARITA_LOG_LEVEL", "WARNING")},
 }
+
+# Hotline (phone, SMS, web status) and the notifications outbox.
+# The public https base URL Twilio calls (e.g. https://garita.example.org); used to rebuild
+# the exact URL Twilio signed when Garita sits behind a proxy. Empty: trust the request
+# (with X-Forwarded-Proto honoured only when GARITA_HOTLINE_TRUST_FORWARDED_PROTO is on).
+GARITA_PUBLIC_BASE_URL = os.environ.get("GARITA_PUBLIC_BASE_URL", "").rstrip("/")
+GARITA_HOTLINE_TRUST_FORWARDED_PROTO = env_bool("GARITA_HOTLINE_TRUST_FORWARDED_PROTO")
+GARITA_HOTLINE_PHONE = os.environ.get("GARITA_HOTLINE_PHONE", "")
+GARITA_HOTLINE_MAX_FAILURES = int(os.environ.get("GARITA_HOTLINE_MAX_FAILURES", "5"))
+GARITA_HOTLINE_FAILURE_WINDOW_MINUTES = int(
+    os.environ.get("GARITA_HOTLINE_FAILURE_WINDOW_MINUTES", "60")
+)
+GARITA_HOTLINE_LOCKOUT_MINUTES = int(os.environ.get("GARITA_HOTLINE_LOCKOUT_MINUTES", "30"))
+GARITA_HOTLINE_STALE_AFTER_DAYS = int(os.environ.get("GARITA_HOTLINE_STALE_AFTER_DAYS", "180"))
+GARITA_NOTIFY_PROVIDER = os.environ.get("GARITA_NOTIFY_PROVIDER", "file")  # file | twilio
+GARITA_OUTBOX_DIR = Path(os.environ.get("GARITA_OUTBOX_DIR", VAR_DIR / "outbox"))
+TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+TWILIO_WHATSAPP_FROM = os.environ.get("TWILIO_WHATSAPP_FROM", "")
+GARITA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("GARITA_NOTIFY_MAX_ATTEMPTS", "6"))
+GARITA_NOTIFY_BACKOFF_SECONDS = int(os.environ.get("GARITA_NOTIFY_BACKOFF_SECONDS", "60"))
+GARITA_NOTIFY_LEASE_SECONDS = int(os.environ.get("GARITA_NOTIFY_LEASE_SECONDS", "300"))
+GARITA_QUIET_HOURS = (21, 7)  # no calls from 21:00 to 07:00 in the person's time zone
+GARITA_REPORT_REMINDER_LEAD_MINUTES = int(
+    os.environ.get("GARITA_REPORT_REMINDER_LEAD_MINUTES", "120")
+)
+EMAIL_BACKEND = os.environ.get(
+    "GARITA_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = str(GARITA_OUTBOX_DIR / "email")
+DEFAULT_FROM_EMAIL = os.environ.get("GARITA_FROM_EMAIL", "garita@localhost")

@@ -1,4 +1,7 @@
-"""JSON API for notifications (mounted at /api/v1/notifications/): parse, call one service, return."""
+"""JSON API for notifications (mounted at /api/v1/notifications/).
+
+Nothing public yet: the outbox is read in the admin; sending is the worker's job.
+"""
 
 from ninja import Router
 

@@ -1,7 +1,9 @@
 """The outbox: every message Garita owes a person, a representative or a shelter.
 
 One row per (recipient, channel, event); `idempotency_key` is unique so the same notice is
-never queued twice, whoever asks. Sending happens on the task worker, never in a request.
+never queued twice, whoever asks. A row is claimed (SENDING + lease) before it is handed to
+a provider, so two workers never send it twice. Sending happens on the worker, never in a
+request. OptOut rows (STOP) are honoured for every case and channel.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ class NotificationStatus(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+    # A worker died between handing the message to the provider and marking it: it is not
+    # sent again automatically (no duplicate); a status callback or an operator settles it.
+    UNCONFIRMED = "unconfirmed", _("Sent or not: unconfirmed")
 
 
 class Notification(models.Model):
@@ -54,6 +59,42 @@ class Notification(models.Model):
     provider_message_id = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The claim: a worker owns a SENDING row until lease_until.
+    claimed_by = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    delivery_status = models.CharField(max_length=32, blank=True)  # the provider's word
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=32, blank=True)
+    # Exempt from quiet hours (the report-time reminder may ring at 03:00).
+    urgent = models.BooleanField(default=False)
+    body = models.TextField(blank=True)  # what was sent: no names, for the record
 
     class Meta:
         indexes = [models.Index(fields=["status", "send_after"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.channel} #{self.pk} ({self.status})"
+
+
+class OptOut(models.Model):
+    """A phone number or e-mail address that sent STOP: nothing is sent to it, on any case."""
+
+    address = models.CharField(max_length=254, unique=True)
+    opted_out_at = models.DateTimeField()
+    source = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return f"opt-out #{self.pk}"
+
+
+class StaffContact(models.Model):
+    """How a representative (or shelter staff) wants notices: e-mail and/or SMS."""
+
+    user = models.OneToOneField("accounts.User", on_delete=models.CASCADE,
+                                related_name="notification_contact")
+    sms_phone = models.CharField(_("phone for SMS"), max_length=32, blank=True)
+    email_enabled = models.BooleanField(_("notices by e-mail"), default=True)
+    sms_enabled = models.BooleanField(_("notices by SMS"), default=True)
+
+    def __str__(self) -> str:
+        return f"contact of user {self.user_id}"

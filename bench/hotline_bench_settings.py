@@ -1,0 +1,17 @@
+"""Settings for bench/hotline_load.py: Garita's own, plus an empty-response URL to compare.
+
+Signatures stay on (the IVR step is measured with real signed requests); logs are quiet.
+"""
+
+from garita.config.settings import *  # noqa: F403
+
+ROOT_URLCONF = "hotline_bench_urls"
+DEBUG = False
+TWILIO_AUTH_TOKEN = "bench-auth-token"
+GARITA_HOTLINE_VALIDATE_SIGNATURE = True
+GARITA_PUBLIC_BASE_URL = ""
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+# One client IP does every look-up: failures never happen, but keep the lock-out far away.
+GARITA_HOTLINE_MAX_FAILURES = 10**9
+LOGGING = {"version": 1, "disable_existing_loggers": False,
+           "root": {"handlers": [], "level": "ERROR"}}

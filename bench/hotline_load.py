@@ -1,0 +1,227 @@
+"""Hotline look-ups under load: /status and the IVR answer step vs an empty response.
+
+Loads N cases with hearings (default 100,000) into DATABASE_URL (or a SQLite file under
+var/), serves Garita with gunicorn on loopback, and drives each endpoint with C concurrent
+keep-alive clients (asyncio + aiohttp) for D seconds; prints throughput, the ratio to the
+empty response, and p50/p99 latency. Run: .venv/bin/python bench/hotline_load.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+TOKEN = "bench-auth-token"
+CALLER = "+526641000000"
+
+
+def a_number(i: int) -> str:
+    return f"A{300_000_000 + i:09d}"
+
+
+def pin(i: int) -> str:
+    return f"{(i * 7919 + 13) % 1_000_000:06d}"
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(BENCH))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "hotline_bench_settings"
+    import django
+
+    django.setup()
+
+
+def load(n: int) -> None:
+    """Bulk-load n cases (one hearing each) unless they are already there."""
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from garita.accounts.models import User
+    from garita.core.models import Port
+    from garita.core.reference import ensure_reference_data
+    from garita.hearings.models import Court, Hearing, HearingLocation
+    from garita.intake.models import Case, Encounter, Person
+    from garita.intake.pins import pin_digest
+
+    call_command("migrate", verbosity=0)
+    ensure_reference_data()
+    have = Case.objects.filter(a_number__startswith="A3").count()
+    if have >= n:
+        print(f"database: {have} bench cases already loaded")
+        return
+    port = Port.objects.get(slug="san-ysidro")
+    officer, _ = User.objects.get_or_create(username="bench-officer",
+                                            defaults={"role": "port_officer"})
+    court, _ = Court.objects.get_or_create(slug="bench-court", defaults={
+        "name": "San Diego Immigration Court", "address": "401 West A Street\nSan Diego, CA",
+        "legal_service_providers": [{"name": "Legal Aid", "phone": "+16195550000"}]})
+    loc = court.locations.first() or HearingLocation.objects.create(
+        court=court, name="San Diego Immigration Court", address="401 West A Street")
+    now = timezone.now()
+    t0 = time.perf_counter()
+    batch = 5000
+    for start in range(have, n, batch):
+        idx = range(start, min(start + batch, n))
+        encs = Encounter.objects.bulk_create([
+            Encounter(port=port, occurred_at=now, officer=officer, family_type="single_adult")
+            for _ in idx])
+        people = Person.objects.bulk_create([
+            Person(encounter=e, given_names="Bench", surnames="Person",
+                   date_of_birth=dt.date(1990, 1, 1), nationality="HND", languages=["spa"],
+                   is_head=True) for e in encs])
+        cases = Case.objects.bulk_create([
+            Case(person=p, a_number=a_number(i), port=port, status="returned_to_mexico",
+                 status_changed_at=now, lookup_pin_digest=pin_digest(a_number(i), pin(i)))
+            for p, i in zip(people, idx, strict=True)])
+        Hearing.objects.bulk_create([
+            Hearing(case=c, court=court, location=loc, calendar="master",
+                    starts_at=now + dt.timedelta(days=10 + i % 200),
+                    report_port=port, report_at=now + dt.timedelta(days=10 + i % 200, hours=-4),
+                    noticed_at=now) for c, i in zip(cases, idx, strict=True)])
+        print(f"\rloaded {min(start + batch, n):,}/{n:,} cases", end="", flush=True)
+    print(f"\nloaded in {time.perf_counter() - t0:.0f} s")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="hotline_bench_settings",
+               PYTHONPATH=str(BENCH))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "garita.config.wsgi:application",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+         "--backlog", "2048", "--log-level", "warning"],
+        env=env, cwd=ROOT, start_new_session=True)
+    import urllib.request
+
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/empty", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+async def run(kind: str, base: str, n: int, concurrency: int, duration: float,
+              warmup: float) -> dict[str, float]:
+    import aiohttp
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(TOKEN)
+    latencies: list[float] = []
+    errors = 0
+    stop_at = 0.0
+    record_from = 0.0
+
+    async def client(k: int) -> None:
+        nonlocal errors
+        rng = random.Random(k)
+        jar = aiohttp.CookieJar(unsafe=True)
+        conn = aiohttp.TCPConnector(limit=1)
+        async with aiohttp.ClientSession(cookie_jar=jar, connector=conn) as s:
+            csrf = ""
+            if kind == "status":
+                async with s.get(f"{base}/status") as r:
+                    html = await r.text()
+                csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+            while True:
+                now = time.perf_counter()
+                if now >= stop_at:
+                    return
+                i = rng.randrange(n)
+                t = time.perf_counter()
+                if kind == "empty":
+                    req = s.get(f"{base}/bench/empty")
+                elif kind == "status":
+                    req = s.post(f"{base}/status", data={
+                        "csrfmiddlewaretoken": csrf, "a_number": a_number(i), "pin": pin(i)},
+                        headers={"Referer": f"{base}/status"})
+                else:
+                    path = "/hotline/voice/pin?" + urlencode(
+                        {"lang": "es", "a": a_number(i), "tries": 0})
+                    params = {"Digits": pin(i), "From": CALLER}
+                    sig = validator.compute_signature(base + path, params)
+                    req = s.post(base + path, data=params, headers={"X-Twilio-Signature": sig})
+                async with req as r:
+                    body = await r.read()
+                    ok = r.status == 200 and (kind == "empty" or b"A***" in body
+                                              or b"audiencia" in body)
+                done = time.perf_counter()
+                if not ok:
+                    errors += 1
+                if t >= record_from:
+                    latencies.append(done - t)
+
+    start = time.perf_counter()
+    record_from = start + warmup
+    stop_at = record_from + duration
+    await asyncio.gather(*(client(k) for k in range(concurrency)))
+    lat = sorted(latencies)
+    return {
+        "requests": len(lat), "errors": errors, "rps": len(lat) / duration,
+        "p50_ms": statistics.median(lat) * 1000 if lat else float("nan"),
+        "p99_ms": lat[int(len(lat) * 0.99) - 1] * 1000 if lat else float("nan"),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--cases", type=int, default=100_000)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--duration", type=float, default=15.0)
+    ap.add_argument("--warmup", type=float, default=3.0)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    if "DATABASE_URL" not in os.environ:
+        os.environ["GARITA_VAR_DIR"] = os.environ.get("GARITA_VAR_DIR", str(ROOT / "var" / "bench"))
+    setup_django()
+    from django.db import connection
+
+    load(args.cases)
+    connection.close()
+    port = free_port()
+    server = start_server(port, args.workers, args.threads)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        results = {}
+        for kind in ("empty", "status", "ivr"):
+            results[kind] = asyncio.run(run(kind, base, args.cases, args.concurrency,
+                                            args.duration, args.warmup))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    db = connection.settings_dict["ENGINE"].rsplit(".", 1)[-1]
+    print(f"\n{args.cases:,} cases, {db}, gunicorn {args.workers} workers x {args.threads} "
+          f"threads, {args.concurrency} clients, {args.duration:.0f} s each")
+    print(f"{'endpoint':<28}{'req/s':>9}{'ratio':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    empty = results["empty"]["rps"]
+    names = {"empty": "empty response", "status": "POST /status (look-up)",
+             "ivr": "POST /hotline/voice/pin"}
+    for kind, r in results.items():
+        print(f"{names[kind]:<28}{r['rps']:>9.0f}{r['rps'] / empty:>8.2f}{r['p50_ms']:>9.1f}"
+              f"{r['p99_ms']:>9.1f}{r['errors']:>8}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""Words for the hotline: statements and prompts rendered in one language for one channel.
+
+Every text goes through gettext inside `translation.override`, so a prompt is really spoken
+in the caller's language; dates use our own translated month and day names (Django has no
+Haitian Creole catalogue). Channels: "voice" and "web" take full sentences, "sms" is folded
+to the GSM alphabet and cut to a few segments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from garita.hotline import domain
+from garita.hotline.domain import Statement
+
+MONTHS = [gettext_noop("January"), gettext_noop("February"), gettext_noop("March"),
+          gettext_noop("April"), gettext_noop("May"), gettext_noop("June"),
+          gettext_noop("July"), gettext_noop("August"), gettext_noop("September"),
+          gettext_noop("October"), gettext_noop("November"), gettext_noop("December")]
+WEEKDAYS = [gettext_noop("Monday"), gettext_noop("Tuesday"), gettext_noop("Wednesday"),
+            gettext_noop("Thursday"), gettext_noop("Friday"), gettext_noop("Saturday"),
+            gettext_noop("Sunday")]
+
+
+def local(at: dt.datetime, tz: str) -> dt.datetime:
+    try:
+        return at.astimezone(zoneinfo.ZoneInfo(tz))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return at
+
+
+def fmt_date(day: dt.date) -> str:
+    # Translators: a date; reorder the parts as your language writes them.
+    return _("%(weekday)s, %(month)s %(day)s, %(year)s") % {
+        "weekday": _(WEEKDAYS[day.weekday()]), "month": _(MONTHS[day.month - 1]),
+        "day": day.day, "year": day.year,
+    }
+
+
+def fmt_time(at: dt.datetime) -> str:
+    h12 = at.hour % 12 or 12
+    # Translators: a time of day. h12/ampm for a 12-hour clock, h24 for a 24-hour clock.
+    return _("%(h12)s:%(mm)s %(ampm)s") % {
+        "h12": h12, "h24": f"{at.hour:02d}", "mm": f"{at.minute:02d}",
+        "ampm": _("a.m.") if at.hour < 12 else _("p.m."),
+    }
+
+
+def fmt_when(at: dt.datetime, tz: str) -> tuple[str, str]:
+    loc = local(at, tz)
+    return fmt_date(loc.date()), fmt_time(loc)
+
+
+DECISION_TEXT = {
+    "relief_granted": gettext_noop("The judge granted relief on %(date)s."),
+    "removal_ordered": gettext_noop("The judge ordered removal on %(date)s."),
+    "removal_in_absentia": gettext_noop(
+        "The judge ordered removal on %(date)s because nobody came to the hearing."),
+    "terminated": gettext_noop("The judge ended the case (terminated it) on %(date)s."),
+}
+
+
+def statement_text(st: Statement) -> str:
+    """One statement as a sentence in the active language."""
+    p: dict[str, Any] = st.params
+    if st.key == domain.STALE:
+        return _("This information may be out of date: the court may be changing hearing "
+                 "dates. Please check again soon.")
+    if st.key == domain.NOT_FILED:
+        return _("Your notice has not yet been filed with the court. There is no hearing "
+                 "date yet. Please check again later.")
+    if st.key == domain.NO_UPCOMING_HEARING:
+        return _("No hearing is scheduled at the moment. You will be told when one is.")
+    if st.key == domain.NOT_IN_MPP:
+        return _("Your case is not waiting in Mexico under this program. Please contact the "
+                 "court or your legal representative.")
+    if st.key == domain.NEXT_HEARING:
+        date, time = fmt_when(p["at"], p["timezone"])
+        return _("Your next hearing is on %(date)s at %(time)s, at %(place)s: %(address)s.") % {
+            "date": date, "time": time, "place": p["place"], "address": _one_line(p["address"]),
+        }
+    if st.key == domain.REPORT:
+        date, time = fmt_when(p["at"], p["timezone"])
+        return _("Report at the %(port)s port of entry on %(date)s at %(time)s: "
+                 "%(address)s.") % {"port": p["port"], "date": date, "time": time,
+                                    "address": _one_line(p["address"])}
+    if st.key == domain.DECISION:
+        date, _time = fmt_when(p["at"], p["timezone"])
+        return _(DECISION_TEXT.get(p["kind"], DECISION_TEXT["terminated"])) % {"date": date}
+    if st.key == domain.APPEAL_DEADLINE:
+        date, _time = fmt_when(p["until"], p["timezone"])
+        return _("An appeal to the Board of Immigration Appeals must arrive by %(date)s. "
+                 "A free legal service provider can help.") % {"date": date}
+    if st.key == domain.REOPEN_WINDOW:
+        date, _time = fmt_when(p["until"], p["timezone"])
+        return _("You can ask the court to reopen the case: until %(date)s for exceptional "
+                 "circumstances, or at any time if you never received the notice. A free "
+                 "legal service provider can help.") % {"date": date}
+    return ""
+
+
+def _one_line(text: str) -> str:
+    return ", ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
+def lines(statements: list[Statement], language: str) -> list[str]:
+    with translation.override(language):
+        return [t for t in (statement_text(s) for s in statements) if t]
+
+
+def sms_answer(statements: list[Statement], a_number: str, language: str) -> str:
+    with translation.override(language):
+        head = _("Case %(anumber)s:") % {"anumber": mask_anumber(a_number)}
+        body = " ".join(statement_text(s) for s in statements)
+        return domain.fit_sms(f"{head} {body}")
+
+
+def mask_anumber(a_number: str) -> str:
+    """A***-***-890: enough to tell two cases apart, not enough to look one up."""
+    return f"A***-***-{a_number[-3:]}" if len(a_number) >= 3 else "A***"
+
+
+# ---------------------------------------------------------------- prompts
+
+
+def prompt(key: str, **params: Any) -> str:
+    """A voice prompt in the active language."""
+    texts = {
+        "menu_option": _("For case information in English, press %(digit)s."),
+        "enter_anumber": _("Please enter your nine-digit A-number, then press the pound key. "
+                           "If your A-number has eight digits, enter a zero first."),
+        "enter_pin": _("Now enter the six-digit PIN printed on your notice, then press the "
+                       "pound key."),
+        "invalid_anumber": _("That is not a valid A-number."),
+        "invalid_pin": _("The PIN has six digits."),
+        "lookup_failed": _("We could not find a case with that A-number and PIN."),
+        "locked": _("There have been too many attempts. Please try again later, or ask a "
+                    "free legal service provider for help."),
+        "no_input": _("We did not receive any digits."),
+        "invalid_choice": _("That is not one of the choices."),
+        "answer_intro": _("Here is the information on your case."),
+        "repeat_offer": _("To hear this again, press 1. To finish, hang up."),
+        "goodbye": _("Thank you for calling. Goodbye."),
+        "error": _("Sorry, the service is not available right now. Please call again later."),
+    }
+    return texts[key] % params if params else texts[key]
+
+
+def sms_text(key: str, **params: Any) -> str:
+    """An SMS reply (not a statement) in the active language, GSM-folded."""
+    texts = {
+        "help": _("Garita case information. Send STATUS, your A-number and your PIN, for "
+                  "example: STATUS A234567890 123456. Send REMIND with the same to get "
+                  "hearing reminders. STOP stops all messages, START restarts them."),
+        "unknown": _("We did not understand your message."),
+        "stopped": _("You will not receive more messages from Garita at this number. Send "
+                     "START to receive them again."),
+        "started": _("You will receive messages from Garita at this number again. Send STOP "
+                     "to stop them."),
+        "subscribed": _("You will receive hearing reminders at this number. Send STOP to stop "
+                        "them."),
+        "missing": _("Send your A-number and your PIN, for example: STATUS A234567890 123456."),
+        "invalid_anumber": _("An A-number has 8 or 9 digits, for example A234567890."),
+        "invalid_pin": _("The PIN has 6 digits. It is printed on your notice."),
+        "lookup_failed": _("We could not find a case with that A-number and PIN."),
+        "locked": _("There have been too many attempts. Please try again later."),
+        "error": _("Sorry, the service is not available right now. Please try again later."),
+    }
+    return domain.fit_sms(texts[key] % params if params else texts[key])

@@ -1,0 +1,17 @@
+"""Admin for the outbox (read-mostly: operators look at delivery, they do not write rows)."""
+
+from django.contrib import admin
+
+from garita.notifications.models import Notification, OptOut, StaffContact
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("pk", "event", "recipient_kind", "channel", "status", "attempts",
+                    "send_after", "sent_at", "delivery_status")
+    list_filter = ("status", "channel", "event", "recipient_kind")
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+
+admin.site.register(OptOut)
+admin.site.register(StaffContact)
