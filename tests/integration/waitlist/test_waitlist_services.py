@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _log_size(port: str = "san-ysidro") -> int:
-    return Waitlist.objects.get(port__slug=port).log_size
+    return services.port_waitlist(port).log_size
 
 
 def test_registration_gives_the_next_number_and_a_pin_stored_only_as_a_digest(register):
