@@ -36,9 +36,12 @@ def _split_hashes(blob: bytes) -> list[bytes]:
     return [blob[i:i + HS] for i in range(0, len(blob), HS)]
 
 
-# Full tiles never change: cache them per process. Keyed by database alias as well.
-_FULL_TILES: dict[tuple[str, int, int, int], tuple[bytes, ...]] = {}
-_FULL_TILES_MAX = 20000
+# Stored hashes never change once committed, so tiles read outside a transaction (hence
+# committed) are cached per process with their inner levels. Reads inside a transaction
+# are never cached: that transaction might still roll back.
+# About 16 KiB a tile: 4096 tiles is at most ~70 MB.
+_LEVELS: dict[tuple[str, int, int, int, int], list[bytes]] = {}
+_LEVELS_MAX = 4096
 
 
 def _load_tile(waitlist_id: int, level: int, index: int) -> list[bytes]:
@@ -48,40 +51,49 @@ def _load_tile(waitlist_id: int, level: int, index: int) -> list[bytes]:
 
 
 def get_tile(waitlist_id: int, level: int, index: int) -> Sequence[bytes]:
-    key = (transaction.get_connection().alias, waitlist_id, level, index)
-    hit = _FULL_TILES.get(key)
-    if hit is not None:
-        return hit
-    hashes = _load_tile(waitlist_id, level, index)
-    if len(hashes) == merkle.TILE_WIDTH:
-        if len(_FULL_TILES) >= _FULL_TILES_MAX:
-            _FULL_TILES.clear()
-        _FULL_TILES[key] = tuple(hashes)
-    return hashes
+    return _load_tile(waitlist_id, level, index)
 
 
 def clear_cache() -> None:
     """Forget cached tiles (tests whose rollbacks reuse ids, and verify, call this)."""
-    _FULL_TILES.clear()
+    _LEVELS.clear()
 
 
-def reader(waitlist_id: int) -> merkle.SubtreeReader:
-    """Subtree hashes from stored tiles; partial tiles are read once per reader."""
-    local: dict[tuple[int, int], Sequence[bytes]] = {}
+def reader(waitlist_id: int, size: int | None = None) -> merkle.SubtreeReader:
+    """Subtree hashes from stored tiles, each tile read and levelled once."""
+    conn = transaction.get_connection()
+    alias, cacheable = conn.alias, not conn.in_atomic_block
+    local: dict[tuple[int, int], list[bytes]] = {}
 
-    def tile(level: int, n: int) -> Sequence[bytes]:
+    def levels(level: int, n: int) -> list[bytes]:
         got = local.get((level, n))
-        if got is None:
-            got = local[(level, n)] = get_tile(waitlist_id, level, n)
+        if got is not None:
+            return got
+        if cacheable:
+            width = merkle.TILE_WIDTH
+            if size is not None:
+                # The width this tile has in a tree of `size` leaves.
+                span = merkle.TILE_WIDTH ** level
+                width = min(merkle.TILE_WIDTH, size // span - n * merkle.TILE_WIDTH)
+            hit = _LEVELS.get((alias, waitlist_id, level, n, width))
+            if hit is not None:
+                local[(level, n)] = hit
+                return hit
+        hashes = _load_tile(waitlist_id, level, n)
+        got = local[(level, n)] = merkle.tile_levels(hashes)
+        if cacheable and hashes:
+            if len(_LEVELS) >= _LEVELS_MAX:
+                _LEVELS.clear()
+            _LEVELS[(alias, waitlist_id, level, n, len(hashes))] = got
         return got
 
-    return lambda h, i: merkle.subtree_from_tiles(tile, h, i)
+    return lambda h, i: merkle.subtree_from_levels(levels, h, i)
 
 
-def append(waitlist: Waitlist, events: Sequence[NewEvent]) -> list[LogEvent]:
+def append(waitlist: Waitlist, events: Sequence[NewEvent]) -> int:
     """Append events; the caller holds the Waitlist row lock inside a transaction."""
     if not events:
-        return []
+        return 0
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("log.append must run inside a transaction")
     slug = waitlist.port.slug
@@ -97,20 +109,31 @@ def append(waitlist: Waitlist, events: Sequence[NewEvent]) -> list[LogEvent]:
         pos //= merkle.TILE_WIDTH
         level += 1
     existing = {k for k, v in tree.tiles.items() if v}
-    rows_out = []
+    conn = transaction.get_connection()
+    adapt = conn.ops.adapt_datetimefield_value
+    if conn.vendor == "sqlite":  # what the SQLite backend stores, without its per-call cost
+        adapt = lambda v: str(v.astimezone(dt.UTC).replace(tzinfo=None))  # noqa: E731
+    rows = []
+    wid = waitlist.pk
     for offset, ev in enumerate(events):
         idx = size + offset
         data = entry_bytes(port=slug, index=idx, event=ev.event, number=ev.number, size=ev.size,
                            at=ev.at, commitment=ev.commitment, detail=ev.detail)
         tree.append(merkle.leaf_hash(data))
-        rows_out.append(LogEvent(waitlist_id=waitlist.pk, index=idx, event=ev.event,
-                                 number=ev.number, size=ev.size, at=ev.at,
-                                 commitment=ev.commitment, detail=ev.detail))
-    LogEvent.objects.bulk_create(rows_out, batch_size=2000)
-    _save_tiles(waitlist.pk, tree, existing)
+        rows.append((wid, idx, str(ev.event), ev.number, ev.size, adapt(ev.at), ev.commitment,
+                     ev.detail))
+    # A plain executemany: the ORM's bulk_create costs more than the hashing here.
+    qn = conn.ops.quote_name
+    cols = ", ".join(qn(c) for c in ("waitlist_id", "index", "event", "number", "size", "at",
+                                     "commitment", "detail"))
+    sql = f"INSERT INTO {qn(LogEvent._meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * 8)})"
+    with conn.cursor() as cur:
+        for i in range(0, len(rows), 5000):
+            cur.executemany(sql, rows[i:i + 5000])
+    _save_tiles(wid, tree, existing)
     waitlist.log_size = tree.size
-    Waitlist.objects.filter(pk=waitlist.pk).update(log_size=tree.size)
-    return rows_out
+    Waitlist.objects.filter(pk=wid).update(log_size=tree.size)
+    return len(rows)
 
 
 def _save_tiles(waitlist_id: int, tree: merkle.TileTree, existing: set[tuple[int, int]]) -> None:
@@ -130,14 +153,14 @@ def _save_tiles(waitlist_id: int, tree: merkle.TileTree, existing: set[tuple[int
 
 def root_hash(waitlist: Waitlist, size: int | None = None) -> bytes:
     size = waitlist.log_size if size is None else size
-    return merkle.root(size, reader(waitlist.pk))
+    return merkle.root(size, reader(waitlist.pk, size))
 
 
 def inclusion(waitlist: Waitlist, index: int, size: int | None = None) -> dict[str, Any]:
     size = waitlist.log_size if size is None else size
     if size > waitlist.log_size:
         raise merkle.ProofError("tree size beyond the log")
-    rd = reader(waitlist.pk)
+    rd = reader(waitlist.pk, size)
     proof = merkle.inclusion_proof(index, size, rd)
     return {"index": index, "tree_size": size, "leaf_hash": rd(0, index).hex(),
             "root_hash": merkle.root(size, rd).hex(), "proof": [p.hex() for p in proof]}
@@ -147,7 +170,7 @@ def consistency(waitlist: Waitlist, old: int, new: int | None = None) -> dict[st
     new = waitlist.log_size if new is None else new
     if new > waitlist.log_size:
         raise merkle.ProofError("tree size beyond the log")
-    rd = reader(waitlist.pk)
+    rd = reader(waitlist.pk, new)
     proof = merkle.consistency_proof(old, new, rd)
     return {"old_size": old, "new_size": new, "old_root": merkle.root(old, rd).hex(),
             "new_root": merkle.root(new, rd).hex(), "proof": [p.hex() for p in proof]}
@@ -174,6 +197,38 @@ def entries(waitlist: Waitlist, start: int, count: int) -> list[bytes]:
                         at=r.at, commitment=r.commitment, detail=r.detail) for r in rows]
 
 
+def _raw_rows(waitlist: Waitlist) -> Iterable[tuple]:
+    """All entries in index order, straight from the cursor (the ORM's converters cost
+    more than the hashing). SQLite's UTC text times are passed on as canonical text."""
+    conn = transaction.get_connection()
+    qn = conn.ops.quote_name
+    sql = (f"SELECT {qn('index')}, event, number, size, at, commitment, detail "
+           f"FROM {qn(LogEvent._meta.db_table)} WHERE waitlist_id = %s ORDER BY {qn('index')}")
+    sqlite = conn.vendor == "sqlite"
+    with conn.cursor() as cur:
+        cur.execute(sql, [waitlist.pk])
+        while True:
+            chunk = cur.fetchmany(5000)
+            if not chunk:
+                return
+            for index, event, number, size, at, commitment, detail in chunk:
+                if sqlite:
+                    at = _sqlite_at(at)
+                yield index, event, number, size, at, commitment, detail
+
+
+def _sqlite_at(value: Any) -> Any:
+    """SQLite hands back naive UTC datetimes (or text): make them canonical UTC text."""
+    if isinstance(value, str):
+        date, _sep, time = value.partition(" ")
+        if "." not in time:
+            time += ".000000"
+        return f"{date}T{time}Z"
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     ok: bool
@@ -191,11 +246,7 @@ def verify(waitlist: Waitlist, progress: Callable[[int], None] | None = None) ->
     clear_cache()
     fresh = merkle.TileTree()
     expected = 0
-    rows: Iterable[tuple] = (
-        LogEvent.objects.filter(waitlist=waitlist).order_by("index")
-        .values_list("index", "event", "number", "size", "at", "commitment", "detail")
-        .iterator(chunk_size=5000)
-    )
+    rows = _raw_rows(waitlist)
     current_tile: tuple[int, Sequence[bytes]] = (-1, [])
     for index, event, number, size, at, commitment, detail in rows:
         if index != expected:

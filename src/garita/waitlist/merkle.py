@@ -252,3 +252,26 @@ def subtree_from_tiles(get_tile: Callable[[int, int], Sequence[bytes]], height: 
     if len(chunk) != span:
         raise ProofError(f"subtree ({height}, {index}) is not complete in the stored tiles")
     return mth(chunk)
+
+
+def tile_levels(hashes: Sequence[bytes]) -> list[bytes]:
+    """All complete inner nodes of a tile, one concatenated blob per level: 32-byte slot j of
+    levels[r] covers hashes [j*2^r, (j+1)*2^r). Blobs keep a cached tile small in memory."""
+    level = list(hashes)
+    out = [b"".join(level)]
+    while len(level) >= 2:
+        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        out.append(b"".join(level))
+    return out
+
+
+def subtree_from_levels(get_levels: Callable[[int, int], list[bytes]], height: int,
+                        index: int) -> bytes:
+    """Like subtree_from_tiles, from precomputed tile levels: a lookup, no hashing."""
+    level, rest = divmod(height, TILE_HEIGHT)
+    first = index << rest
+    levels = get_levels(level, first // TILE_WIDTH)
+    j = ((first % TILE_WIDTH) >> rest) * HASH_SIZE
+    if rest >= len(levels) or j + HASH_SIZE > len(levels[rest]):
+        raise ProofError(f"subtree ({height}, {index}) is not complete in the stored tiles")
+    return levels[rest][j:j + HASH_SIZE]
