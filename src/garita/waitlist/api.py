@@ -13,8 +13,8 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from garita.core.errors import DomainError
-from garita.waitlist import merkle, selectors, services
 from garita.waitlist import log as wlog
+from garita.waitlist import merkle, selectors, services
 from garita.waitlist.services import MemberIn, port_waitlist
 
 router = Router()

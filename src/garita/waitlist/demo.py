@@ -21,7 +21,12 @@ from garita.waitlist import domain
 from garita.waitlist import log as wlog
 from garita.waitlist.domain import Event
 from garita.waitlist.models import (
-    Call, DayCapacity, Group, GroupMember, GroupStatus, Waitlist,
+    Call,
+    DayCapacity,
+    Group,
+    GroupMember,
+    GroupStatus,
+    Waitlist,
 )
 
 HISTORY_DAYS = 210
@@ -92,7 +97,8 @@ def _seed_port(ctx: SeedContext, port: Port, scale: float) -> None:
     for offset in range(HISTORY_DAYS + 1):
         day = start + dt.timedelta(days=offset)
         is_today = day == ctx.today
-        at = lambda h, m=0: dt.datetime.combine(day, dt.time(h, m), tzinfo=tz)  # noqa: E731
+        def at(h: int, m: int = 0, day: dt.date = day) -> dt.datetime:
+            return dt.datetime.combine(day, dt.time(h, m), tzinfo=tz)
         # Morning: capacity and the call (strict first come, first served).
         cap = capacity_for(offset / HISTORY_DAYS, rng)
         cap = max(0, round(cap * scale)) if not is_today else max(8, round(25 * scale))
@@ -153,7 +159,8 @@ def _seed_port(ctx: SeedContext, port: Port, scale: float) -> None:
             reg_at = at(9 + (k * 8) // max(1, arrivals), rng.randint(0, 59))
             g = Group(waitlist=wl, number=number, size=size, registered_at=reg_at,
                       pin_digest=pin_digest(f"{port.slug}:{number}", pin),
-                      identity_salt=salt.hex(), commitment=domain.identity_commitment(salt, identity),
+                      identity_salt=salt.hex(),
+                      commitment=domain.identity_commitment(salt, identity),
                       contact=f"+52664{rng.randint(1000000, 9999999)}")
             events.append(wlog.NewEvent(Event.REGISTERED, reg_at, number, size, g.commitment))
             groups.append(g)

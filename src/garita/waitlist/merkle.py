@@ -102,7 +102,8 @@ def _subproof(m: int, start: int, end: int, b: bool, subtree: SubtreeReader) -> 
     k = _split(n)
     if m <= k:
         return _subproof(m, start, start + k, b, subtree) + [range_hash(start + k, end, subtree)]
-    return _subproof(m - k, start + k, end, False, subtree) + [range_hash(start, start + k, subtree)]
+    left = range_hash(start, start + k, subtree)
+    return _subproof(m - k, start + k, end, False, subtree) + [left]
 
 
 def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes],

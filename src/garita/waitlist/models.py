@@ -88,6 +88,9 @@ class GroupMember(models.Model):
     class Meta:
         indexes = [models.Index(fields=["surnames", "given_names"], name="waitlist_member_name")]
 
+    def __str__(self) -> str:
+        return f"{self.given_names} {self.surnames}"
+
 
 class DayCapacity(models.Model):
     waitlist = models.ForeignKey(Waitlist, on_delete=models.PROTECT, related_name="capacities")
@@ -100,6 +103,9 @@ class DayCapacity(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["waitlist", "day"],
                                                name="waitlist_capacity_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.persons}"
 
 
 class Call(models.Model):
@@ -116,6 +122,9 @@ class Call(models.Model):
     class Meta:
         indexes = [models.Index(fields=["waitlist", "day"], name="waitlist_call_day")]
 
+    def __str__(self) -> str:
+        return f"{self.day} {self.policy} {self.persons}"
+
 
 class DrawRound(models.Model):
     waitlist = models.ForeignKey(Waitlist, on_delete=models.PROTECT, related_name="draws")
@@ -131,6 +140,9 @@ class DrawRound(models.Model):
         constraints = [models.UniqueConstraint(fields=["waitlist", "day"],
                                                name="waitlist_draw_day_unique")]
 
+    def __str__(self) -> str:
+        return f"draw {self.day}"
+
 
 class DrawRequest(models.Model):
     round = models.ForeignKey(DrawRound, on_delete=models.CASCADE, related_name="requests")
@@ -139,6 +151,9 @@ class DrawRequest(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "group"],
                                                name="waitlist_draw_request_unique")]
+
+    def __str__(self) -> str:
+        return f"request {self.group_id}"
 
 
 class LogEvent(models.Model):
@@ -158,6 +173,9 @@ class LogEvent(models.Model):
                                                name="waitlist_log_index_unique")]
         indexes = [models.Index(fields=["waitlist", "event", "at"], name="waitlist_log_event")]
 
+    def __str__(self) -> str:
+        return f"{self.index} {self.event}"
+
 
 class LogTile(models.Model):
     waitlist = models.ForeignKey(Waitlist, on_delete=models.PROTECT, related_name="tiles")
@@ -169,6 +187,9 @@ class LogTile(models.Model):
         constraints = [models.UniqueConstraint(fields=["waitlist", "level", "index"],
                                                name="waitlist_tile_unique")]
 
+    def __str__(self) -> str:
+        return f"tile {self.level}/{self.index}"
+
 
 class Checkpoint(models.Model):
     waitlist = models.ForeignKey(Waitlist, on_delete=models.PROTECT, related_name="checkpoints")
@@ -179,3 +200,6 @@ class Checkpoint(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["waitlist", "-size"], name="waitlist_checkpoint_size")]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size}"

@@ -165,8 +165,9 @@ def estimate(port: Port | str, number: int) -> dict[str, Any]:
     wl = port_waitlist(port)
     g = Group.objects.filter(waitlist=wl, number=number).first()
     if g is None:
-        from garita.core.errors import NotFound
         from django.utils.translation import gettext_lazy as _
+
+        from garita.core.errors import NotFound
 
         raise NotFound("waitlist.unknown_number", _("There is no group with that number."))
     today = timezone.now().astimezone(_tz(wl)).date()

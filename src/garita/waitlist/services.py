@@ -28,7 +28,14 @@ from garita.waitlist import domain
 from garita.waitlist import log as wlog
 from garita.waitlist.domain import Event, Policy
 from garita.waitlist.models import (
-    Call, DayCapacity, DrawRequest, DrawRound, Group, GroupMember, GroupStatus, Waitlist,
+    Call,
+    DayCapacity,
+    DrawRequest,
+    DrawRound,
+    Group,
+    GroupMember,
+    GroupStatus,
+    Waitlist,
 )
 
 REMOVAL_REASONS = {

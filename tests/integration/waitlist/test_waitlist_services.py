@@ -13,7 +13,7 @@ from garita.audit.models import AuditEvent
 from garita.core.errors import DomainError, PermissionDenied
 from garita.waitlist import domain, selectors, services
 from garita.waitlist import log as wlog
-from garita.waitlist.models import Group, GroupStatus, LogEvent, LogTile, Waitlist
+from garita.waitlist.models import Group, GroupStatus, LogEvent, LogTile
 from garita.waitlist.services import MemberIn
 
 pytestmark = pytest.mark.django_db
