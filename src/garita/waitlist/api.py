@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from garita.core.errors import DomainError
 from garita.waitlist import log as wlog
@@ -105,16 +105,16 @@ def consistency(request: HttpRequest, port: str, old: int,
 
 
 @router.post("/{port}/groups", response={201: dict})
-def register(request: HttpRequest, port: str, payload: RegisterIn) -> tuple[int, dict[str, Any]]:
+def register(request: HttpRequest, port: str, payload: RegisterIn) -> Status:
     reg = services.register_group(
         actor=request.user, port=port, contact=payload.contact,
         allow_duplicate=payload.allow_duplicate,
         members=[MemberIn(m.given_names, m.surnames, m.nationality, m.date_of_birth,
                           tuple(m.languages)) for m in payload.members])
-    return 201, {"number": reg.group.number, "size": reg.group.size, "pin": reg.pin,
+    return Status(201, {"number": reg.group.number, "size": reg.group.size, "pin": reg.pin,
                  "receipt": reg.receipt, "commitment": reg.group.commitment,
                  "possible_duplicate_of": reg.group.possible_duplicate_of.number
-                 if reg.group.possible_duplicate_of else None}
+                 if reg.group.possible_duplicate_of else None})
 
 
 @router.post("/{port}/capacity")
