@@ -187,27 +187,36 @@ def entry_bytes(*, port: str, index: int, event: str, number: int | None, size: 
     if isinstance(at, str):  # already "YYYY-MM-DDTHH:MM:SS.ffffffZ" (verify's fast path)
         at_text = at
     else:
-        u = at.astimezone(dt.UTC)
-        at_text = (f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:"
-                   f"{u.second:02d}.{u.microsecond:06d}Z")
+        if at.utcoffset() != _ZERO:
+            at = at.astimezone(dt.UTC)
+        # isoformat is C code: "...SS.ffffff+00:00" -> "...SS.ffffffZ"
+        at_text = at.isoformat(timespec="microseconds")[:26] + "Z"
     q = _quote
     return (
-        f'{{"at":"{at_text}","commitment":{q(commitment)},'
-        f'"detail":{q(detail)},"event":{q(event)},"index":{index},'
+        f'{{"at":"{at_text}","commitment":{q(commitment)},"detail":{q(detail)},'
+        f'"event":{q(event)},"index":{index},'
         f'"number":{"null" if number is None else int(number)},"port":{q(port)},'
         f'"size":{"null" if size is None else int(size)}}}'
     ).encode()
 
 
+_ZERO = dt.timedelta(0)
+
+
 _PLAIN = re.compile(r'[^"\\\x00-\x1f]*\Z')
 
 
+_QUOTED: dict[str, str] = {}
+
+
 def _quote(text: str) -> str:
-    if not text:
-        return '""'
-    if _PLAIN.match(text):
-        return f'"{text}"'
-    return json.dumps(text, ensure_ascii=False)
+    hit = _QUOTED.get(text)
+    if hit is not None:
+        return hit
+    out = f'"{text}"' if _PLAIN.match(text) else json.dumps(text, ensure_ascii=False)
+    if len(text) <= 24 and len(_QUOTED) < 4096:  # ports, events, short details repeat
+        _QUOTED[text] = out
+    return out
 
 
 def entry_json(*, port: str, index: int, event: str, number: int | None, size: int | None,
