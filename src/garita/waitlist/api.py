@@ -53,6 +53,12 @@ class PositionIn(Schema):
     pin: str = Field(..., max_length=12)
 
 
+class SettingsIn(Schema):
+    is_open: bool | None = None
+    policy: str | None = None
+    grace_minutes: int | None = None
+
+
 class DrawCommitIn(Schema):
     closes_at: dt.datetime
 
@@ -122,6 +128,13 @@ def capacity(request: HttpRequest, port: str, payload: CapacityIn) -> dict[str, 
     row = services.set_capacity(actor=request.user, port=port, persons=payload.persons,
                                 day=payload.day)
     return {"day": row.day.isoformat(), "persons": row.persons}
+
+
+@router.post("/{port}/settings")
+def settings_(request: HttpRequest, port: str, payload: SettingsIn) -> dict[str, Any]:
+    wl = services.set_settings(actor=request.user, port=port, is_open=payload.is_open,
+                               policy=payload.policy, grace_minutes=payload.grace_minutes)
+    return {"is_open": wl.is_open, "policy": wl.policy, "grace_minutes": wl.grace_minutes}
 
 
 @router.post("/{port}/call")

@@ -273,3 +273,44 @@ def staff_remove(request: HttpRequest, port: str) -> HttpResponse:
     except DomainError as exc:
         return _back(request, port, exc)
     return _back(request, port)
+
+
+@login_required
+@require_POST
+def staff_settings(request: HttpRequest, port: str) -> HttpResponse:
+    grace = request.POST.get("grace_minutes", "").strip()
+    try:
+        if grace and not grace.isdigit():
+            raise DomainError("waitlist.bad_grace", _("The grace period is 1 to 240 minutes."))
+        services.set_settings(actor=request.user, port=port,
+                              is_open=request.POST.get("is_open") == "1",
+                              policy=request.POST.get("policy") or None,
+                              grace_minutes=int(grace) if grace else None)
+    except DomainError as exc:
+        return _back(request, port, exc)
+    messages.success(request, _("Settings saved."))
+    return _back(request, port)
+
+
+@login_required
+@require_POST
+def staff_draw(request: HttpRequest, port: str) -> HttpResponse:
+    """Open a request window for tomorrow's draw (hours from now), or reveal its seed."""
+    try:
+        if request.POST.get("action") == "reveal":
+            rnd = services.draw_reveal(actor=request.user, port=port)
+            messages.success(request, _("Seed revealed: %(seed)s") % {"seed": rnd.seed_hex})
+        else:
+            hours = request.POST.get("hours", "23").strip()
+            if not hours.isdigit() or not 1 <= int(hours) <= 72:
+                raise DomainError("waitlist.bad_window",
+                                  _("The window must close in the future."), field="hours")
+            from django.utils import timezone
+
+            rnd = services.draw_commit(actor=request.user, port=port,
+                                       closes_at=timezone.now() + dt.timedelta(hours=int(hours)))
+            messages.success(request, _("Seed committed: SHA-256 %(hash)s")
+                             % {"hash": rnd.seed_hash})
+    except DomainError as exc:
+        return _back(request, port, exc)
+    return _back(request, port)

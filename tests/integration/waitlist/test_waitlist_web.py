@@ -133,3 +133,20 @@ def test_staff_search_by_name_needs_the_names_permission(make_user, client, regi
     analyst = make_user("analyst")
     client.force_login(analyst)
     assert client.get("/waitlist/staff/san-ysidro/?q=Persona").status_code == 403
+
+
+def test_staff_switch_to_the_draw_commit_and_refuse_an_early_reveal(officer, client):
+    from garita.waitlist.models import DrawRound
+
+    client.force_login(officer)
+    r = client.post("/waitlist/staff/san-ysidro/settings/",
+                    {"is_open": "1", "policy": "draw", "grace_minutes": "20"})
+    assert r.status_code == 302
+    assert services.port_waitlist("san-ysidro").policy == "draw"
+    assert client.post("/waitlist/staff/san-ysidro/draw/",
+                       {"action": "commit", "hours": "23"}).status_code == 302
+    assert DrawRound.objects.count() == 1
+    r = client.post("/waitlist/staff/san-ysidro/draw/", {"action": "reveal"})
+    assert r.status_code == 409 and "waitlist.window_open" in r.content.decode()
+    r = client.post("/waitlist/staff/san-ysidro/settings/", {"policy": "lottery"})
+    assert r.status_code == 400 and "waitlist.bad_policy" in r.content.decode()
