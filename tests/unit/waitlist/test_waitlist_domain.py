@@ -153,3 +153,16 @@ def test_fast_entry_encoding_equals_the_reference_json(detail, event, number, at
     kw = {"port": "san-ysidro", "index": 5, "event": str(event), "number": number,
           "size": number, "at": at, "commitment": commitment, "detail": detail}
     assert domain.entry_bytes(**kw) == domain.entry_json(**kw)
+
+
+@settings(max_examples=200)
+@given(sizes, capacities, st.binary(min_size=32, max_size=32))
+def test_families_are_never_split_under_any_policy(ss, cap, seed):
+    q = _queue(ss)
+    by = {g.number: g.size for g in q}
+    for alloc in (domain.allocate_fcfs(q, cap), domain.allocate_fill(q, cap),
+                  domain.allocate_draw(q, cap, 0.5, seed)):
+        # A call is a set of whole groups: persons called is exactly the sum of their sizes,
+        # each group appears once, and the total never passes the capacity.
+        assert len(set(alloc.called)) == len(alloc.called)
+        assert alloc.persons == sum(by[n] for n in alloc.called) <= cap
