@@ -12,6 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
+from pydantic import model_validator
 
 from garita.intake import selectors, services
 from garita.intake.anumber import format_anumber
@@ -24,7 +25,18 @@ router = Router()
 # --- schemas -----------------------------------------------------------------------------
 
 
-class MemberSchema(Schema):
+class StrictSchema(Schema):
+    """A JSON object only: ninja's Schema would otherwise read a list or a string as {}."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _object_only(cls, data: Any) -> Any:
+        if not isinstance(getattr(data, "_obj", data), dict):
+            raise ValueError("must be a JSON object")
+        return data
+
+
+class MemberSchema(StrictSchema):
     given_names: str = Field(max_length=400)
     surnames: str = Field(max_length=400)
     date_of_birth: dt.date
@@ -36,7 +48,7 @@ class MemberSchema(Schema):
     aliases: list[str] = Field(default_factory=list, max_length=10)
 
 
-class AddressSchema(Schema):
+class AddressSchema(StrictSchema):
     line1: str = ""
     neighborhood: str = ""
     city: str = ""
@@ -45,14 +57,14 @@ class AddressSchema(Schema):
     country: str = "MEX"
 
 
-class ContactSchema(Schema):
+class ContactSchema(StrictSchema):
     kind: str = "phone"
     value: str
     consent_sms: bool = True
     consent_voice: bool = True
 
 
-class EncounterIn(Schema):
+class EncounterIn(StrictSchema):
     port: str | None = None
     occurred_at: dt.datetime | None = None
     family_type: str
@@ -63,18 +75,18 @@ class EncounterIn(Schema):
     notes: str = ""
 
 
-class AddressChangeIn(Schema):
+class AddressChangeIn(StrictSchema):
     address: AddressSchema
     shelter_id: int | None = None
     moved_on: dt.date | None = None
 
 
-class AppearanceIn(Schema):
+class AppearanceIn(StrictSchema):
     representative_id: int | None = None
     date_of_birth: dt.date | None = None
 
 
-class ConsentIn(Schema):
+class ConsentIn(StrictSchema):
     grantee_type: str
     shelter_id: int | None = None
     representative_id: int | None = None

@@ -66,7 +66,7 @@ def test_a_family_of_four_is_recorded_in_one_request(officer, body):
      "members.1.nationality"),
     (lambda b: b["members"][2].update(given_names="D4yana"), "person.name_invalid",
      "members.2.given_names"),
-    (lambda b: b["members"][3].update(languages=["kli"]), "person.language_unknown",
+    (lambda b: b["members"][3].update(languages=["qqq"]), "person.language_unknown",
      "members.3.languages"),
     (lambda b: b["contacts"][0].update(value="555"), "contact.phone_invalid", "contacts.0.value"),
     (lambda b: b.update(members=[]), "encounter.empty_family", "members"),
