@@ -25,6 +25,7 @@ from garita.intake.models import (
     Case,
     CaseStatus,
     ContactKind,
+    Consent,
     ContactPoint,
     Encounter,
     Person,
@@ -219,57 +220,45 @@ def seed(ctx: SeedContext) -> None:
             f"shelters ({time.perf_counter() - started:.1f} s)")
 
 
-def _adapter(field: Any, connection: Any) -> Any:
-    """A value adapter for raw INSERTs, memoised: a batch repeats the same few timestamps,
-    language lists and flag lists thousands of times."""
-    kind = field.get_internal_type()
-    if kind == "DateTimeField":
-        def adapt(v: Any) -> Any:
-            return None if v is None else connection.ops.adapt_datetimefield_value(v)
-    elif kind == "DateField":
-        adapt = connection.ops.adapt_datefield_value
-    elif kind == "JSONField":
-        def adapt(v: Any) -> Any:
-            return connection.ops.adapt_json_value(v, field.encoder)
-    else:
-        return None
-    memo: dict[Any, Any] = {}
+class _DbValues:
+    """Values already in the database's own form, memoised where a batch repeats them: the
+    rows below go to executemany as they are."""
 
-    def cached(v: Any) -> Any:
-        key = tuple(v) if isinstance(v, list) else v
-        try:
-            return memo[key]
-        except KeyError:
-            memo[key] = out = adapt(v)
-            return out
+    def __init__(self) -> None:
+        from django.db import connection
 
-    return cached
+        self.ops = connection.ops
+        self._json: dict[tuple[str, ...], Any] = {}
+
+    def at(self, value: dt.datetime | None) -> Any:
+        return None if value is None else self.ops.adapt_datetimefield_value(value)
+
+    def date(self, value: dt.date) -> Any:
+        return self.ops.adapt_datefield_value(value)
+
+    def json(self, value: list[str]) -> Any:
+        key = tuple(value)
+        if key not in self._json:
+            self._json[key] = self.ops.adapt_json_value(list(value), None)
+        return self._json[key]
 
 
 def _bulk_insert(model: Any, rows: list[dict[str, Any]]) -> None:
     """INSERT with executemany and ids chosen by the caller: the ORM's bulk_create spends
-    most of its time building SQL, which 100,000 people cannot afford."""
+    most of its time building SQL, which 100,000 people cannot afford. Every row has the
+    same keys (attnames) in the same order, with values already adapted (_DbValues)."""
     if not rows:
         return
     from django.db import connection
 
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    names = list(rows[0])
-    fields = [by_attname[n] for n in names]
-    adapters = [_adapter(f, connection) for f in fields]
+    fields = [by_attname[n] for n in rows[0]]
     quote = connection.ops.quote_name
     sql = (f"INSERT INTO {quote(model._meta.db_table)} "
            f"({', '.join(quote(f.column) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
-    params = []
-    for row in rows:
-        values = [row[n] for n in names]
-        for i, adapt in enumerate(adapters):
-            if adapt is not None:
-                values[i] = adapt(values[i])
-        params.append(values)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        cursor.executemany(sql, [list(row.values()) for row in rows])
 
 
 def _next_id(model: Any) -> int:
@@ -284,7 +273,7 @@ def _reset_sequences() -> None:
     from django.db import connection
 
     statements = connection.ops.sequence_reset_sql(
-        no_style(), [Encounter, Person, Case, Address, ContactPoint])
+        no_style(), [Encounter, Person, Case, Address, ContactPoint, Consent])
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
@@ -297,10 +286,14 @@ def _insert_batch(ctx: SeedContext, rng: random.Random, plans: list[tuple[str, l
                   encounter_ids: list[int], case_ids: list[int]) -> None:
     from django.utils import timezone
 
-    now = timezone.now()
+    db = _DbValues()
+    now = db.at(timezone.now())
+    no_aliases = db.json([])
     a_numbers = iter(anumber_allocate(count))
     enc_id, person_id, case_id = _next_id(Encounter), _next_id(Person), _next_id(Case)
     address_id, contact_id = _next_id(Address), _next_id(ContactPoint)
+    consent_id = _next_id(Consent)
+    consents: list[dict[str, Any]] = []
     encounters: list[dict[str, Any]] = []
     people: list[dict[str, Any]] = []
     cases: list[dict[str, Any]] = []
@@ -310,7 +303,7 @@ def _insert_batch(ctx: SeedContext, rng: random.Random, plans: list[tuple[str, l
         day = FIRST_DAY + dt.timedelta(days=rng.randrange(span + 1))
         local = dt.datetime.combine(day, dt.time(rng.randint(6, 19), rng.randrange(60)),
                                     tzinfo=TIJUANA)
-        occurred = local.astimezone(dt.UTC)
+        occurred = db.at(local.astimezone(dt.UTC))
         port = ports["calexico"] if rng.random() < 0.12 and "calexico" in ports else \
             ports["san-ysidro"]
         nationality = rng.choices(nat_codes, nat_weights)[0]
@@ -319,6 +312,7 @@ def _insert_batch(ctx: SeedContext, rng: random.Random, plans: list[tuple[str, l
                            "waitlist_entry_id": None, "notes": "", "created_at": now})
         encounter_ids.append(enc_id)
         langs, mayan = _languages(rng, nationality)
+        langs_db = db.json(langs)
         shared_surnames = None
         # Address and phone are shared by the family: one shelter, one phone.
         roll = rng.random()
@@ -338,6 +332,7 @@ def _insert_batch(ctx: SeedContext, rng: random.Random, plans: list[tuple[str, l
         # cache only pays off for the few distinct shelter and placeholder addresses.
         flags = [] if shelter is None and roll < 0.90 else _flags(
             address, shelter is not None, bool(shelter and shelter.confirmed))
+        flags_db = db.json(flags)
         phone = f"+52664{rng.randint(1000000, 9999999)}" if rng.random() < 0.85 else None
         for i, role in enumerate(roles):
             female = rng.random() < (0.55 if role == "adult" else 0.5)
@@ -353,8 +348,8 @@ def _insert_batch(ctx: SeedContext, rng: random.Random, plans: list[tuple[str, l
                 shared_surnames = surnames
             people.append({
                 "id": person_id, "encounter_id": enc_id, "given_names": given,
-                "surnames": surnames, "aliases": [], "date_of_birth": dob,
-                "sex": "F" if female else "M", "nationality": nationality, "languages": langs,
+                "surnames": surnames, "aliases": no_aliases, "date_of_birth": db.date(dob),
+                "sex": "F" if female else "M", "nationality": nationality, "languages": langs_db,
                 "relationship": "head" if i == 0 else ("child" if role == "child" else "spouse"),
                 "is_head": i == 0,
             })
@@ -369,10 +364,17 @@ def _insert_batch(ctx: SeedContext, rng: random.Random, plans: list[tuple[str, l
                 "neighborhood": address.neighborhood, "city": address.city,
                 "state": address.state, "country": "MEX", "postal_code": address.postal_code,
                 "shelter_id": shelter.pk if shelter else None, "is_placeholder": bool(flags),
-                "placeholder_reasons": flags, "confirmed": shelter is not None,
+                "placeholder_reasons": flags_db, "confirmed": shelter is not None,
                 "given_at": occurred,
             })
             address_id += 1
+            # About a third of shelter residents agree in writing to share with the shelter.
+            if shelter is not None and rng.random() < 0.35:
+                consents.append({"id": consent_id, "case_id": case_id,
+                                 "grantee_type": Consent.Grantee.SHELTER.value,
+                                 "shelter_id": shelter.pk, "representative_id": None,
+                                 "given_at": occurred, "revoked_at": None, "notes": ""})
+                consent_id += 1
             if phone:
                 contacts.append({"id": contact_id, "case_id": case_id,
                                  "kind": ContactKind.PHONE.value, "value": phone,
@@ -384,10 +386,11 @@ def _insert_batch(ctx: SeedContext, rng: random.Random, plans: list[tuple[str, l
             case_id += 1
         enc_id += 1
     for model, rows in ((Encounter, encounters), (Person, people), (Case, cases),
-                        (Address, addresses), (ContactPoint, contacts)):
+                        (Address, addresses), (ContactPoint, contacts), (Consent, consents)):
         _bulk_insert(model, rows)
     _reset_sequences()
     audit.record(actor="seed", action="seed.encounters", object_type="intake.encounter",
                  new={"encounters": len(encounters), "people": len(people),
+                      "consents": len(consents),
                       "first_a_number": cases[0]["a_number"] if cases else None,
                       "last_a_number": cases[-1]["a_number"] if cases else None})
