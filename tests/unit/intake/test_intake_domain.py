@@ -166,7 +166,8 @@ def test_a_real_street_address_is_not_flagged():
 
 
 _words = st.sampled_from(["Calle", "Avenida", "Privada", "Callejón", "Boulevard"])
-_names = st.sampled_from(["Ocampo", "Constitución", "Galileo", "Río Nazas", "Pípila", "Niños Héroes"])
+_names = st.sampled_from(["Ocampo", "Constitución", "Galileo", "Río Nazas", "Pípila",
+                          "Niños Héroes"])
 
 
 @given(_words, _names, st.integers(min_value=1, max_value=99999))
