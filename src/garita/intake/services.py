@@ -435,7 +435,12 @@ def _representative(representative_id: Any) -> Any:
     return rep
 
 
-@transaction.atomic
+# A representative who keeps guessing dates of birth is stopped: the pair is the only
+# proof of a client, so it must not be brute-forced.
+APPEARANCE_FAILURES_ALLOWED = 10
+APPEARANCE_FAILURE_WINDOW = 3600  # seconds
+
+
 def appearance_file(
     *, actor: Any, a_number: str, representative_id: int | None = None,
     date_of_birth: dt.date | None = None,
@@ -445,8 +450,38 @@ def appearance_file(
     A court clerk files for any representative. A representative files for themselves and
     must also give the client's date of birth: an A-number alone is not proof of a client,
     and a wrong pair gets the same answer as a case that does not exist (no enumeration).
+    After 10 wrong pairs in an hour the representative must wait (`appearance.throttled`).
     """
     require(actor, Permission.APPEARANCE_FILE)
+    if actor.role != Role.LEGAL_REPRESENTATIVE:
+        return _appearance_create(actor=actor, a_number=a_number,
+                                  representative_id=representative_id, date_of_birth=None)
+    from django.core.cache import cache
+
+    key = f"garita:eoir28-failures:{actor.pk}"
+    if cache.get(key, 0) >= APPEARANCE_FAILURES_ALLOWED:
+        raise DomainError("appearance.throttled",
+                          _("Too many attempts that matched no case. Try again in an hour."),
+                          status=429)
+    try:
+        return _appearance_create(actor=actor, a_number=a_number,
+                                  representative_id=representative_id,
+                                  date_of_birth=date_of_birth)
+    except NotFound:
+        # Counted outside the (rolled back) transaction so that the failure sticks.
+        if not cache.add(key, 1, APPEARANCE_FAILURE_WINDOW):
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, APPEARANCE_FAILURE_WINDOW)
+        raise
+
+
+@transaction.atomic
+def _appearance_create(
+    *, actor: Any, a_number: str, representative_id: int | None,
+    date_of_birth: dt.date | None,
+) -> Appearance:
     from garita.intake.anumber import parse_anumber
 
     canonical = parse_anumber(a_number)

@@ -268,3 +268,21 @@ def test_consent_to_an_unknown_shelter_is_refused(record, users):
         services.consent_give(actor=users["port_officer"], case=case, grantee_type="shelter",
                               shelter_id=999999)
     assert Consent.objects.count() == 0
+
+
+def test_a_representative_guessing_dates_of_birth_is_throttled(record, users):
+    from django.core.cache import cache
+
+    cache.clear()
+    case = Case.objects.filter(person__encounter=record(), person__is_head=True).get()
+    rep = users["legal_representative"]
+    for day in range(1, 11):
+        with pytest.raises(NotFound):
+            services.appearance_file(actor=rep, a_number=case.a_number,
+                                     date_of_birth=dt.date(1990, 1, day))
+    with pytest.raises(DomainError) as exc:
+        services.appearance_file(actor=rep, a_number=case.a_number,
+                                 date_of_birth=dt.date(1988, 3, 2))
+    assert exc.value.code == "appearance.throttled" and exc.value.status == 429
+    assert Appearance.objects.count() == 0
+    cache.clear()
