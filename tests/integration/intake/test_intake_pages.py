@@ -157,3 +157,12 @@ def test_a_representative_files_an_appearance_from_the_page(officer_client, clie
                                                    "date_of_birth": "1988-03-02"})
     assert res.status_code == 302
     assert client.get(f"/intake/cases/{case.a_number}/").status_code == 200
+
+
+def test_the_start_page_offers_each_role_its_intake_task(client, users):
+    client.force_login(users["port_officer"])
+    assert 'href="/intake/encounters/new/"' in client.get("/").content.decode()
+    client.force_login(users["legal_representative"])
+    html = client.get("/").content.decode()
+    assert 'href="/intake/appearances/new/"' in html
+    assert 'href="/intake/encounters/new/"' not in html
