@@ -100,7 +100,10 @@ def _place_errors(form: EncounterForm, formset: Any, errors: list[DomainError],
             form.add_error(path[1], message)
         elif path[0] == "contacts" and len(path) >= 2 and path[1].isdigit() and \
                 int(path[1]) < len(contact_fields):
-            form.add_error(contact_fields[int(path[1])], message)
+            name = contact_fields[int(path[1])]
+            # The WhatsApp copy of a bad phone number must not repeat the same error.
+            if message not in form.errors.get(name, []):
+                form.add_error(name, message)
         elif path[0] == "shelter_id":
             form.add_error("shelter", message)
         elif path[0] in top_fields:

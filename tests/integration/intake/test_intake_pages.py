@@ -166,3 +166,9 @@ def test_the_start_page_offers_each_role_its_intake_task(client, users):
     html = client.get("/").content.decode()
     assert 'href="/intake/appearances/new/"' in html
     assert 'href="/intake/encounters/new/"' not in html
+
+
+def test_a_bad_phone_that_is_also_whatsapp_shows_its_error_once(officer_client):
+    res = officer_client.post("/intake/encounters/new/",
+                              _form(FAMILY, phone="123", phone_is_whatsapp="on"))
+    assert res.content.decode().count("Enter a valid phone number.") == 1
