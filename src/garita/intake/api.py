@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from pydantic import model_validator
 
 from garita.intake import selectors, services
@@ -160,7 +160,7 @@ def _contact_out(c: ContactPoint) -> dict[str, Any]:
 
 
 @router.post("/encounters", response={201: dict})
-def encounter_create(request: HttpRequest, payload: EncounterIn) -> tuple[int, dict[str, Any]]:
+def encounter_create(request: HttpRequest, payload: EncounterIn) -> Status[dict[str, Any]]:
     """Record one encounter: a whole family in one request, each member gets a case."""
     user: Any = request.user
     port = payload.port or (user.port.slug if getattr(user, "port_id", None) else "san-ysidro")
@@ -174,12 +174,12 @@ def encounter_create(request: HttpRequest, payload: EncounterIn) -> tuple[int, d
         shelter_id=payload.shelter_id, notes=payload.notes,
     )
     cases = encounter.created_cases  # type: ignore[attr-defined]
-    return 201, {
+    return Status(201, {
         "encounter_id": encounter.pk,
         "cases": [_case_summary(c) for c in cases],
         "address_flags": cases[0].addresses.first().placeholder_reasons if cases else [],
         "next": f"/screening/encounters/{encounter.pk}/",
-    }
+    })
 
 
 @router.get("/cases", response=dict)
@@ -208,31 +208,32 @@ def case_contacts(request: HttpRequest, a_number: str) -> dict[str, Any]:
 
 @router.post("/cases/{a_number}/contacts", response={201: dict})
 def contact_create(request: HttpRequest, a_number: str,
-                   payload: ContactSchema) -> tuple[int, dict[str, Any]]:
+                   payload: ContactSchema) -> Status[dict[str, Any]]:
     row = services.contact_add(actor=request.user, case=a_number, kind=payload.kind,
                                value=payload.value, consent_sms=payload.consent_sms,
                                consent_voice=payload.consent_voice)
-    return 201, _contact_out(row)
+    return Status(201, _contact_out(row))
 
 
 @router.post("/cases/{a_number}/address", response={201: dict})
 def address_change(request: HttpRequest, a_number: str,
-                   payload: AddressChangeIn) -> tuple[int, dict[str, Any]]:
+                   payload: AddressChangeIn) -> Status[dict[str, Any]]:
     """File a change of address (EOIR-33)."""
     row = services.address_change(actor=request.user, case=a_number,
                                   address=AddressIn(**payload.address.dict()),
                                   shelter_id=payload.shelter_id, moved_on=payload.moved_on)
-    return 201, {**_address_out(row), "filed_late": row.filed_late}  # type: ignore[attr-defined]
+    return Status(201, {**_address_out(row),
+                        "filed_late": row.filed_late})  # type: ignore[attr-defined]
 
 
 @router.post("/cases/{a_number}/appearances", response={201: dict})
 def appearance_create(request: HttpRequest, a_number: str,
-                      payload: AppearanceIn) -> tuple[int, dict[str, Any]]:
+                      payload: AppearanceIn) -> Status[dict[str, Any]]:
     """File a notice of appearance (EOIR-28)."""
     row = services.appearance_file(actor=request.user, a_number=a_number,
                                    representative_id=payload.representative_id,
                                    date_of_birth=payload.date_of_birth)
-    return 201, _appearance_out(row)
+    return Status(201, _appearance_out(row))
 
 
 @router.post("/appearances/{appearance_id}/withdraw", response=dict)
@@ -243,14 +244,14 @@ def appearance_withdraw(request: HttpRequest, appearance_id: int) -> dict[str, A
 
 @router.post("/cases/{a_number}/consents", response={201: dict})
 def consent_create(request: HttpRequest, a_number: str,
-                   payload: ConsentIn) -> tuple[int, dict[str, Any]]:
+                   payload: ConsentIn) -> Status[dict[str, Any]]:
     """Record written consent to share the case with a shelter or a representative."""
     row = services.consent_give(actor=request.user, case=a_number,
                                 grantee_type=payload.grantee_type,
                                 shelter_id=payload.shelter_id,
                                 representative_id=payload.representative_id,
                                 notes=payload.notes)
-    return 201, _consent_out(row)
+    return Status(201, _consent_out(row))
 
 
 @router.post("/consents/{consent_id}/revoke", response=dict)
