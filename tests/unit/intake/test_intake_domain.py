@@ -248,3 +248,17 @@ def test_an_address_change_filed_more_than_five_days_after_the_move_is_late():
     assert domain.address_change_is_late(dt.date(2019, 3, 1), dt.date(2019, 3, 7))
     assert not domain.address_change_is_late(dt.date(2019, 3, 1), dt.date(2019, 3, 6))
     assert not domain.address_change_is_late(None, dt.date(2019, 3, 6))
+
+
+@given(st.sampled_from(domain.FAMILY_TYPES), st.lists(st.integers(0, 90), max_size=25))
+def test_family_rules_accept_exactly_the_compositions_of_their_type(family_type, ages):
+    adults = sum(a >= 18 for a in ages)
+    minors = len(ages) - adults
+    expected_ok = 0 < len(ages) <= 20 and {
+        "single_adult": len(ages) == 1 and adults == 1,
+        "unaccompanied_child": len(ages) == 1 and minors == 1,
+        "family_unit": adults >= 1 and minors >= 1,
+    }[family_type]
+    problems = domain.family_problems(family_type, ages)
+    assert (problems == []) == expected_ok
+    assert len(problems) <= 1
