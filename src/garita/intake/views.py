@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -152,9 +153,15 @@ def encounter_new(request: HttpRequest) -> HttpResponse:
         contacts, contact_fields = form.contacts()
         data = form.cleaned_data
         shelter: Shelter | None = data.get("shelter")
+        # The officer types the port's local time (El Paso is not on Tijuana time).
+        port = Port.objects.filter(slug=data["port"]).first()
+        occurred_at = data["occurred_at"]
+        if port is not None:
+            occurred_at = timezone.make_aware(timezone.make_naive(occurred_at),
+                                              ZoneInfo(port.timezone))
         try:
             encounter = services.encounter_record(
-                actor=user, port_slug=data["port"], occurred_at=data["occurred_at"],
+                actor=user, port_slug=data["port"], occurred_at=occurred_at,
                 family_type=data["family_type"],
                 members=[MemberIn(
                     given_names=m.cleaned_data["given_names"],

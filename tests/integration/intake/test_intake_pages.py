@@ -172,3 +172,12 @@ def test_a_bad_phone_that_is_also_whatsapp_shows_its_error_once(officer_client):
     res = officer_client.post("/intake/encounters/new/",
                               _form(FAMILY, phone="123", phone_is_whatsapp="on"))
     assert res.content.decode().count("Enter a valid phone number.") == 1
+
+
+def test_the_encounter_time_is_read_in_the_ports_own_time_zone(officer_client):
+    import datetime as dt
+
+    officer_client.post("/intake/encounters/new/", _form(FAMILY, port="el-paso"))
+    encounter = Encounter.objects.get()
+    # 08:30 in El Paso (MST, UTC-7 on 1 March 2019) is 15:30 UTC.
+    assert encounter.occurred_at == dt.datetime(2019, 3, 1, 15, 30, tzinfo=dt.UTC)
