@@ -42,6 +42,10 @@ class Permission(enum.StrEnum):
     ENCOUNTER_RECORD = "encounter.record"
     CASE_VIEW = "case.view"  # scoped further for representatives and shelters
     CONTACT_VIEW = "contact.view"  # protected: contact details
+    CONTACT_EDIT = "contact.edit"
+    ADDRESS_CHANGE = "address.change"  # EOIR-33
+    CONSENT_RECORD = "consent.record"  # 8 CFR 208.6 written consent
+    CASE_HISTORY_VIEW = "case.history"  # the case's audit trail (government staff)
     # screening
     SCREENING_DECIDE = "screening.decide"
     SCREENING_APPROVE = "screening.approve"
@@ -81,6 +85,21 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.CONTACT_VIEW: frozenset(
         {R.PORT_OFFICER, R.SUPERVISOR, R.PORT_DIRECTOR, R.COURT_CLERK, R.LEGAL_REPRESENTATIVE,
          R.SHELTER_STAFF}
+    ),
+    Permission.CONTACT_EDIT: frozenset(
+        {R.PORT_OFFICER, R.SUPERVISOR, R.PORT_DIRECTOR, R.COURT_CLERK, R.LEGAL_REPRESENTATIVE,
+         R.SHELTER_STAFF}
+    ),
+    Permission.ADDRESS_CHANGE: frozenset(
+        {R.PORT_OFFICER, R.SUPERVISOR, R.PORT_DIRECTOR, R.COURT_CLERK, R.LEGAL_REPRESENTATIVE,
+         R.SHELTER_STAFF}
+    ),
+    Permission.CONSENT_RECORD: frozenset(
+        {R.PORT_OFFICER, R.SUPERVISOR, R.PORT_DIRECTOR, R.COURT_CLERK, R.LEGAL_REPRESENTATIVE}
+    ),
+    Permission.CASE_HISTORY_VIEW: frozenset(
+        {R.PORT_OFFICER, R.SUPERVISOR, R.PORT_DIRECTOR, R.ASYLUM_OFFICER, R.COURT_CLERK,
+         R.JUDGE, R.ADMINISTRATOR}
     ),
     Permission.SCREENING_DECIDE: frozenset({R.PORT_OFFICER, R.SUPERVISOR, R.PORT_DIRECTOR}),
     Permission.SCREENING_APPROVE: frozenset({R.SUPERVISOR, R.PORT_DIRECTOR}),

@@ -1,4 +1,5 @@
-"""Reference data every install needs: the ports of entry that ran MPP.
+"""Reference data every install needs: the ports of entry that ran MPP, and a first block
+of A-numbers when none is configured.
 
 Idempotent; administrators edit these in the admin afterwards.
 """
@@ -26,3 +27,16 @@ def ensure_reference_data() -> None:
         Port.objects.get_or_create(
             slug=slug, defaults={"name": name, "city": city, "timezone": tz, "address": address}
         )
+    ensure_anumber_block()
+
+
+# The block handed out when an install has none configured (administrators add more).
+DEFAULT_ANUMBER_BLOCK = ("Default block", 212_000_000, 212_999_999)
+
+
+def ensure_anumber_block() -> None:
+    from garita.intake.models import ANumberBlock
+
+    if not ANumberBlock.objects.exists():
+        name, first, last = DEFAULT_ANUMBER_BLOCK
+        ANumberBlock.objects.create(name=name, first=first, last=last, next_value=first)

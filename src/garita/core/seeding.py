@@ -9,6 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import random
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +32,34 @@ class SeedContext:
     # Apps leave things here for the ones after them (e.g. created case ids, sample PINs).
     shared: dict[str, Any] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
+    # Seconds each app's seed took (for `garita seed` output and benchmarks).
+    timings: dict[str, float] = field(default_factory=dict)
 
     def say(self, line: str) -> None:
         self.log.append(line)
+
+
+@contextmanager
+def progress(ctx: SeedContext, description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar when `ctx.progress` and stdout is a terminal; else a no-op.
+
+    Usage: `with progress(ctx, "intake: people", n) as advance: ... advance(batch)`.
+    """
+    if not ctx.progress or not sys.stdout.isatty() or total <= 0:
+        yield lambda n: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), transient=False) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 def run_seed(ctx: SeedContext, only: list[str] | None = None) -> SeedContext:
@@ -46,5 +75,7 @@ def run_seed(ctx: SeedContext, only: list[str] | None = None) -> SeedContext:
             if exc.name != f"garita.{app}.demo":
                 raise
             continue
+        started = time.perf_counter()
         module.seed(ctx)
+        ctx.timings[app] = time.perf_counter() - started
     return ctx

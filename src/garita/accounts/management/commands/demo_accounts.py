@@ -50,9 +50,28 @@ class Command(BaseCommand):
                 user_create(actor="demo", username=username, password=password, role=role,
                             port_slug="san-ysidro", first_name=first, last_name=last, **extra)
                 saved[username] = password
+        _demo_appearances()
         path.write_text(json.dumps(saved, indent=1))
         path.chmod(0o600)
         self.stdout.write("Demo accounts (username / password / role):")
         for role, (username, _, _) in DEMO_NAMES.items():
             self.stdout.write(f"  {username:<11} {saved.get(username, '(set before)'):<14} "
                               f"{ROLE_LABELS[role]}")
+
+
+def _demo_appearances(count: int = 5) -> None:
+    """Give the demo lawyer a few clients (EOIR-28) so their scoped case list is not empty."""
+    from django.utils import timezone
+
+    from garita.intake.models import Appearance, Case
+
+    lawyer = User.objects.filter(username="lawyer").first()
+    if lawyer is None or Appearance.objects.filter(representative=lawyer).exists():
+        return
+    cases = Case.objects.filter(person__is_head=True).order_by("id")[:count]
+    rows = Appearance.objects.bulk_create(
+        [Appearance(case=c, representative=lawyer, filed_at=timezone.now()) for c in cases])
+    from garita.audit import services as audit
+
+    audit.record(actor="demo", action="seed.appearances", object_type="intake.appearance",
+                 new={"representative": lawyer.pk, "cases": [r.case.a_number for r in rows]})

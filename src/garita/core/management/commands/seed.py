@@ -41,3 +41,7 @@ class Command(BaseCommand):
         run_seed(ctx, only=opts["only"])  # type: ignore[arg-type]
         for line in ctx.log:
             self.stdout.write(line)
+        if ctx.timings:
+            parts = ", ".join(f"{app} {secs:.1f} s" for app, secs in ctx.timings.items())
+            self.stdout.write(f"seeded {people} people in {sum(ctx.timings.values()):.1f} s "
+                              f"({parts})")
