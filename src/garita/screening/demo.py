@@ -1,0 +1,213 @@
+"""Demo data for screening: realistic decisions for the encounters the intake seed made.
+
+Bulk and deterministic (ctx.rng): decisions come from the pure domain, rows are bulk-created,
+case statuses bulk-updated, one audit event per batch; nobody with an open claim is returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from collections import defaultdict
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from garita.audit import services as audit
+from garita.core.seeding import SeedContext
+from garita.intake.models import Case, CaseStatus
+from garita.screening import domain
+from garita.screening.models import (
+    FearClaim,
+    FearStatus,
+    OrrReferral,
+    ScreeningDecision,
+)
+
+BATCH = 5000
+# Rough shares among people screened (reporting 2019-2020; the fear figures are MPP's).
+FLAG_RATES = {
+    "known_health_issue": 0.03,
+    "criminal_history": 0.01,
+    "processed_for_expedited_removal": 0.01,
+    "parole": 0.004,
+    "returning_lpr": 0.002,
+    "government_interest": 0.003,
+}
+FEAR_RATE = 0.10
+FEAR_POSITIVE_RATE = 0.13
+FEAR_CLOSED_RATE = 0.05
+DIRECTOR_RATE = 0.004
+DIRECTOR_REASONS = [
+    "Testigo en una investigación federal en curso.",
+    "Persona con discapacidad que requiere atención continua.",
+    "Adulto mayor sin red de apoyo en Tijuana.",
+    "Persona LGBTI con amenazas documentadas en Tijuana.",
+]
+# Claims raised in the last few days are still waiting for an interview.
+OPEN_CLAIM_DAYS = 3
+
+
+def _actors() -> tuple[Any, str, Any]:
+    from garita.accounts.models import User
+
+    officer = User.objects.filter(username="officer").first()
+    supervisor = User.objects.filter(username="supervisor").first()
+    label = officer.get_username() if officer else "demo-seed"
+    return officer, label, supervisor
+
+
+def _rows(ctx: SeedContext) -> list[tuple[Any, ...]]:
+    qs = Case.objects.filter(status=CaseStatus.ENCOUNTERED)
+    ids = ctx.shared.get("encounter_ids")
+    if ids:
+        qs = qs.filter(person__encounter_id__in=ids)
+    return list(
+        qs.order_by("person__encounter_id", "-person__is_head", "person__date_of_birth", "id")
+        .values_list("id", "person__encounter_id", "person__encounter__occurred_at",
+                     "person__encounter__port__slug", "person__encounter__port__timezone",
+                     "person__encounter__family_type", "person__date_of_birth",
+                     "person__nationality", "person__sex", "person__given_names",
+                     "person__surnames")
+    )
+
+
+def _flags(rng: Any, age: int, sex: str) -> dict[str, Any]:
+    flags: dict[str, Any] = {k: rng.random() < rate for k, rate in FLAG_RATES.items()}
+    flags["pregnant"] = sex.upper().startswith("F") and 18 <= age <= 40 and rng.random() < 0.03
+    flags["port_director_exclusion"] = (
+        rng.choice(DIRECTOR_REASONS) if rng.random() < DIRECTOR_RATE else None
+    )
+    return flags
+
+
+def seed(ctx: SeedContext) -> None:
+    rows = _rows(ctx)
+    if not rows:
+        ctx.say("screening: no encounters waiting for screening")
+        return
+    rng = ctx.rng
+    officer, label, supervisor = _actors()
+    from garita.screening.services import rule_set_ensure_current
+
+    rules = rule_set_ensure_current(actor="seed").to_domain()
+    zones: dict[str, zoneinfo.ZoneInfo] = {}
+    by_encounter: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        by_encounter[row[1]].append(row)
+
+    now = timezone.now()
+    decisions: list[ScreeningDecision] = []
+    claims: list[tuple[int, int, str, dt.datetime, str]] = []  # case, decision idx, how, at, fate
+    referrals: list[OrrReferral] = []
+    final_status: dict[str, list[int]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+
+    def add(case_id: int, enc_id: int, batch: uuid.UUID, profile: domain.ScreeningProfile,
+            own: domain.Decision, applied: str, family: domain.FamilyDecision,
+            at: dt.datetime) -> int:
+        decisions.append(ScreeningDecision(
+            case_id=case_id, encounter_id=enc_id, batch=batch, outcome=applied,
+            individual_outcome=own.outcome,
+            reasons=[{"code": r.code, "detail": r.detail} for r in own.reasons],
+            family_outcome=family.outcome,
+            family_reasons=[{"member": r.member, "name": r.name, "code": r.code,
+                             "detail": r.detail} for r in family.reasons],
+            family_policy=family.policy, rule_set_version=rules.version,
+            profile=profile.as_dict(), decided_by=officer, decided_by_label=label,
+            decided_at=at,
+            approved_by=supervisor if supervisor and rng.random() < 0.9 else None,
+            approved_at=at + dt.timedelta(hours=1) if supervisor else None,
+        ))
+        if decisions[-1].approved_by is None:
+            decisions[-1].approved_at = None
+        return len(decisions) - 1
+
+    for enc_id, members in by_encounter.items():
+        occurred, slug, tzname, family_type = members[0][2], members[0][3], members[0][4], \
+            members[0][5]
+        tz = zones.setdefault(tzname, zoneinfo.ZoneInfo(tzname))
+        day = timezone.localtime(occurred, tz).date()
+        decided_at = occurred + dt.timedelta(hours=2)
+        profiles = []
+        for m in members:
+            dob = m[6] if m[6] <= day else day
+            age = domain.age_on(dob, day)
+            profiles.append(domain.ScreeningProfile(
+                port=slug, encounter_date=day, date_of_birth=dob,
+                nationality=m[7] if m[7] in domain.ISO_ALPHA3 else "HND",
+                family_type=family_type, **_flags(rng, age, m[8] or ""),
+            ))
+        # Fear is usually spoken by the adult who answers for the family.
+        if rng.random() < FEAR_RATE:
+            profiles[0] = profiles[0].replace(
+                fear_of_return=rng.choice(["volunteered", "asked", "asked"]))
+        names = [f"{m[9]} {m[10]}".strip() for m in members]
+        family = domain.evaluate_family(profiles, rules, names=names)
+        batch = uuid.uuid4()
+        first_idx = []
+        for m, p, own, applied in zip(members, profiles, family.members,
+                                      family.member_outcomes, strict=True):
+            first_idx.append(add(m[0], enc_id, batch, p, own, applied, family, decided_at))
+        final = list(family.member_outcomes)
+        if family.outcome == domain.Outcome.PENDING_FEAR_INTERVIEW and profiles[0].fear_claimed:
+            fresh = (ctx.today - day).days <= OPEN_CLAIM_DAYS or occurred > now
+            if fresh:
+                fate = FearStatus.OPEN
+            else:
+                roll = rng.random()
+                fate = (FearStatus.POSITIVE if roll < FEAR_POSITIVE_RATE else
+                        FearStatus.CLOSED if roll < FEAR_POSITIVE_RATE + FEAR_CLOSED_RATE
+                        else FearStatus.NEGATIVE)
+            claims.append((members[0][0], first_idx[0], profiles[0].fear_of_return,
+                           decided_at, fate))
+            counts[f"fear_{fate}"] += 1
+            if fate != FearStatus.OPEN:
+                after = [p.replace(fear_interview_outcome=fate) if p.fear_claimed else p
+                         for p in profiles]
+                again = domain.evaluate_family(after, rules, names=names)
+                at = decided_at + dt.timedelta(days=rng.randint(1, 3))
+                for m, p, own, applied in zip(members, after, again.members,
+                                              again.member_outcomes, strict=True):
+                    add(m[0], enc_id, batch, p, own, applied, again, at)
+                final = list(again.member_outcomes)
+        for m, own, status in zip(members, family.members, final, strict=True):
+            final_status[status].append(m[0])
+            counts[status] += 1
+            if domain.Code.UNACCOMPANIED_CHILD in own.codes:
+                referrals.append(OrrReferral(case_id=m[0], created_at=decided_at,
+                                             deadline=decided_at + dt.timedelta(hours=72),
+                                             created_by=officer))
+
+    with transaction.atomic():
+        created: list[ScreeningDecision] = []
+        for i in range(0, len(decisions), BATCH):
+            created += ScreeningDecision.objects.bulk_create(decisions[i:i + BATCH])
+        fear_rows = [
+            FearClaim(case_id=case_id, how=how, raised_at=at, raised_by=officer,
+                      decision_id=created[idx].pk, status_before=CaseStatus.ENCOUNTERED,
+                      moved_case=True, status=fate,
+                      interview_at=None if fate == FearStatus.OPEN else at + dt.timedelta(days=2),
+                      notes="" if fate == FearStatus.OPEN else "Entrevista de no devolución.")
+            for case_id, idx, how, at, fate in claims
+        ]
+        FearClaim.objects.bulk_create(fear_rows, batch_size=BATCH)
+        OrrReferral.objects.bulk_create(referrals, batch_size=BATCH)
+        for status, ids in final_status.items():
+            for i in range(0, len(ids), BATCH):
+                Case.objects.filter(pk__in=ids[i:i + BATCH]).update(
+                    status=status, status_changed_at=now)
+        audit.record(actor="seed", action="seed.screening", object_type="screening.decision",
+                     new={"decisions": len(created), "fear_claims": len(fear_rows),
+                          "orr_referrals": len(referrals), "rule_set": rules.version,
+                          "outcomes": dict(counts)})
+    ctx.shared["amenable_case_ids"] = final_status.get(domain.Outcome.AMENABLE, [])
+    ctx.shared["open_fear_case_ids"] = [c[0] for c in claims if c[4] == FearStatus.OPEN]
+    ctx.say(
+        f"screening: {len(rows)} people screened ({counts[domain.Outcome.AMENABLE]} amenable, "
+        f"{counts[domain.Outcome.NOT_AMENABLE]} not amenable, "
+        f"{counts[domain.Outcome.PENDING_FEAR_INTERVIEW]} waiting for a fear interview), "
+        f"{len(fear_rows)} fear claims, {len(referrals)} ORR referrals"
+    )
