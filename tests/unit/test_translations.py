@@ -23,7 +23,7 @@ def _extract(app: str, tmp_path: Path) -> set[str]:
     shutil.copytree(SRC / app, scratch, ignore=shutil.ignore_patterns("locale", "__pycache__"))
     (scratch / "locale").mkdir()
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "es", "--no-wrap",
+        [sys.executable, "-P", "-m", "django", "makemessages", "-l", "es", "--no-wrap",
          "--settings", "garita.config.settings"],
         cwd=scratch, check=True, capture_output=True,
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Body, Router, Schema
+from ninja import Body, Router, Schema, Status
 
 from garita.accounts.permissions import require
 from garita.accounts.roles import Permission
@@ -114,7 +114,7 @@ def screen(request: HttpRequest, encounter_id: int, payload: ScreenIn) -> Any:
                                                       answers.dict(exclude={"case_id"}))
     rows = services.screen_encounter(actor=request.user, encounter=encounter,
                                      profiles_by_case=profiles)
-    return 201, [decision_out(d) for d in rows]
+    return Status(201, [decision_out(d) for d in rows])
 
 
 @router.post("/decisions/{decision_id}/approve", response=dict[str, Any])
@@ -130,7 +130,7 @@ def raise_fear(request: HttpRequest, payload: FearClaimIn) -> Any:
     require(request.user, Permission.FEAR_CLAIM_RAISE)
     case = case_get_for(request.user, a_number=payload.a_number)
     claim = services.fear_claim_raise(actor=request.user, case=case, how=payload.how)
-    return 201, {"id": claim.pk, "status": claim.status, "how": claim.how}
+    return Status(201, {"id": claim.pk, "status": claim.status, "how": claim.how})
 
 
 @router.post("/fear-claims/{claim_id}/interview", response=dict[str, Any])
