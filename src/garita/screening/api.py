@@ -92,7 +92,7 @@ def claim_out(c: FearClaim) -> dict[str, Any]:
 
 
 @router.post("/evaluate", response=EvaluationOut)
-def evaluate_profile(request: HttpRequest, payload: dict[str, Any] = Body(...)) -> Any:
+def evaluate_profile(request: HttpRequest, payload: dict[str, Any] = Body(...)) -> Any:  # noqa: B008
     """Evaluate one profile with the current rule set; nothing is saved."""
     require(request.user, Permission.SCREENING_DECIDE)
     profile = ScreeningProfile.from_dict(payload)

@@ -10,6 +10,7 @@ import datetime as dt
 import uuid
 import zoneinfo
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -83,27 +84,27 @@ def _flags(rng: Any, age: int, sex: str) -> dict[str, Any]:
     return flags
 
 
-def seed(ctx: SeedContext) -> None:
-    rows = _rows(ctx)
-    if not rows:
-        ctx.say("screening: no encounters waiting for screening")
-        return
-    rng = ctx.rng
-    officer, label, supervisor = _actors()
-    from garita.screening.services import rule_set_ensure_current
+@dataclass
+class Plan:
+    decisions: list[ScreeningDecision] = field(default_factory=list)
+    # (case id, index of the decision that found it, how, raised at, fate)
+    claims: list[tuple[int, int, str, dt.datetime, str]] = field(default_factory=list)
+    referrals: list[OrrReferral] = field(default_factory=list)
+    final_status: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
-    rules = rule_set_ensure_current(actor="seed").to_domain()
+
+def plan(rows: list[tuple[Any, ...]], rules: domain.RuleSet, rng: Any, today: dt.date,
+         now: dt.datetime, officer: Any = None, label: str = "demo-seed",
+         supervisor: Any = None) -> Plan:
+    """Decide everyone with the pure domain; no database access (deterministic per rng)."""
+    out = Plan()
+    decisions, claims, referrals = out.decisions, out.claims, out.referrals
+    final_status, counts = out.final_status, out.counts
     zones: dict[str, zoneinfo.ZoneInfo] = {}
     by_encounter: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
         by_encounter[row[1]].append(row)
-
-    now = timezone.now()
-    decisions: list[ScreeningDecision] = []
-    claims: list[tuple[int, int, str, dt.datetime, str]] = []  # case, decision idx, how, at, fate
-    referrals: list[OrrReferral] = []
-    final_status: dict[str, list[int]] = defaultdict(list)
-    counts: dict[str, int] = defaultdict(int)
 
     def add(case_id: int, enc_id: int, batch: uuid.UUID, profile: domain.ScreeningProfile,
             own: domain.Decision, applied: str, family: domain.FamilyDecision,
@@ -146,14 +147,14 @@ def seed(ctx: SeedContext) -> None:
                 fear_of_return=rng.choice(["volunteered", "asked", "asked"]))
         names = [f"{m[9]} {m[10]}".strip() for m in members]
         family = domain.evaluate_family(profiles, rules, names=names)
-        batch = uuid.uuid4()
+        batch = uuid.UUID(int=rng.getrandbits(128))
         first_idx = []
         for m, p, own, applied in zip(members, profiles, family.members,
                                       family.member_outcomes, strict=True):
             first_idx.append(add(m[0], enc_id, batch, p, own, applied, family, decided_at))
         final = list(family.member_outcomes)
         if family.outcome == domain.Outcome.PENDING_FEAR_INTERVIEW and profiles[0].fear_claimed:
-            fresh = (ctx.today - day).days <= OPEN_CLAIM_DAYS or occurred > now
+            fresh = (today - day).days <= OPEN_CLAIM_DAYS or occurred > now
             if fresh:
                 fate = FearStatus.OPEN
             else:
@@ -181,6 +182,22 @@ def seed(ctx: SeedContext) -> None:
                                              deadline=decided_at + dt.timedelta(hours=72),
                                              created_by=officer))
 
+    return out
+
+
+def seed(ctx: SeedContext) -> None:
+    rows = _rows(ctx)
+    if not rows:
+        ctx.say("screening: no encounters waiting for screening")
+        return
+    officer, label, supervisor = _actors()
+    from garita.screening.services import rule_set_ensure_current
+
+    rules = rule_set_ensure_current(actor="seed").to_domain()
+    now = timezone.now()
+    p = plan(rows, rules, ctx.rng, ctx.today, now, officer, label, supervisor)
+    decisions, claims, referrals = p.decisions, p.claims, p.referrals
+    final_status, counts = p.final_status, p.counts
     with transaction.atomic():
         created: list[ScreeningDecision] = []
         for i in range(0, len(decisions), BATCH):

@@ -33,15 +33,15 @@ class RuleSet(models.Model):
         verbose_name = _("screening rule set")
         verbose_name_plural = _("screening rule sets")
 
+    def __str__(self) -> str:
+        return self.label
+
     @property
     def label(self) -> str:
         return f"v{self.version}"
 
     def to_domain(self) -> domain.RuleSet:
         return domain.RuleSet.from_definition(self.label, self.definition)
-
-    def __str__(self) -> str:
-        return self.label
 
 
 class Outcome(models.TextChoices):
@@ -90,6 +90,9 @@ class ScreeningDecision(models.Model):
         verbose_name_plural = _("screening decisions")
         indexes = [models.Index(fields=["approved_at", "decided_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.outcome}"
+
     def reason_items(self) -> list[dict[str, Any]]:
         """Reasons with their message in the current language."""
         return [
@@ -102,9 +105,6 @@ class ScreeningDecision(models.Model):
         return [
             {**r, "message": family_reason_message(r["code"])} for r in self.family_reasons
         ]
-
-    def __str__(self) -> str:
-        return f"{self.case_id}: {self.outcome}"
 
 
 def family_reason_message(code: str) -> Any:
@@ -196,3 +196,6 @@ class OrrReferral(models.Model):
         ordering = ["deadline"]
         verbose_name = _("ORR referral")
         verbose_name_plural = _("ORR referrals")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.status}"

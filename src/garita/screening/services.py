@@ -170,7 +170,7 @@ def screen_encounter(
                        _("%(a)s has already been screened.") % {"a": already[0].a_number})
     port_date = encounter_local_date(encounter)
     profiles = [by_id[c.pk] for c in cases]
-    for case, p in zip(cases, profiles, strict=True):
+    for p in profiles:
         if p.port != encounter.port.slug or p.encounter_date != port_date:
             raise DomainError("screening.profile_mismatch",
                               _("The profile does not match the encounter's port and date."),

@@ -50,7 +50,8 @@ def test_an_unanswered_fear_question_is_an_error_beside_it_and_answers_are_kept(
     assert res.status_code == 400
     html = res.content.decode()
     assert "Ask this person about fear of return" in html
-    assert f'name="p{family[0].pk}-known_health_issue" id="id_p{family[0].pk}-known_health_issue" checked' in html
+    key = f"p{family[0].pk}-known_health_issue"
+    assert f'name="{key}" id="id_{key}" checked' in html
     assert not ScreeningDecision.objects.exists()
 
 

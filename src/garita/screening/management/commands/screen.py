@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from django.db import DatabaseError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from garita.core.errors import DomainError
 from garita.screening.domain import DEFAULT_RULE_SET, ScreeningProfile, evaluate
