@@ -74,8 +74,13 @@ def rule_set_ensure_current(*, actor: Any = None) -> RuleSet:
     row = rule_set_current_row()
     if row is not None:
         return row
-    row = RuleSet.objects.create(version=1, definition=domain.DEFAULT_RULE_SET.definition(),
-                                 note="Built-in default: San Ysidro history from 28 Jan 2019.")
+    try:
+        with transaction.atomic():
+            row = RuleSet.objects.create(
+                version=1, definition=domain.DEFAULT_RULE_SET.definition(),
+                note="Built-in default: San Ysidro history from 28 Jan 2019.")
+    except IntegrityError:  # another request saved it first
+        return RuleSet.objects.order_by("-version").first()  # type: ignore[return-value]
     audit.record(actor=actor, action="ruleset.create", obj=row, new={"version": 1})
     return row
 
@@ -277,7 +282,7 @@ def fear_interview_record(*, actor: Any, claim: FearClaim, outcome: str,
         raise DomainError("fear.bad_outcome",
                           _("The outcome must be positive, negative or closed."),
                           field="outcome")
-    claim = FearClaim.objects.select_for_update().select_related("decision").get(pk=claim.pk)
+    claim = FearClaim.objects.select_for_update().get(pk=claim.pk)
     if claim.status != FearStatus.OPEN:
         raise Conflict("fear.not_open", _("This fear claim has already been decided."))
     old = claim.status
