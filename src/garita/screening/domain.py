@@ -122,8 +122,17 @@ class Reason:
         return {"code": self.code, "message": text}
 
 
+_PLAIN_REASONS: dict[str, Reason] = {}
+
+
 def make_reason(code: str, detail: str = "") -> Reason:
-    return Reason(code=code, message=reason_message(code), detail=detail)
+    if detail:
+        return Reason(code=code, message=reason_message(code), detail=detail)
+    # Reasons are immutable, so one instance per code serves every decision.
+    reason = _PLAIN_REASONS.get(code)
+    if reason is None:
+        reason = _PLAIN_REASONS[code] = Reason(code=code, message=reason_message(code))
+    return reason
 
 
 def _invalid(key: str, message: Any) -> DomainError:
