@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -102,6 +103,11 @@ def main() -> None:
           f"ORR referrals: {OrrReferral.objects.count()}")
     for line in ctx.log:
         print(line)
+    if not args.database_url:
+        from django.db import connection
+
+        connection.close()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
