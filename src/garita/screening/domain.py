@@ -570,8 +570,9 @@ def evaluate_family(
             reasons.append(MemberReason(i, labels[i], "FEAR_CLAIM_OPEN",
                                         _("Expressed fear of return: waiting for an asylum "
                                           "officer's interview.")))
+    member_outcomes: tuple[str, ...]
     if rule_set.family_policy == FamilyPolicy.KEEP_TOGETHER:
-        member_outcomes = tuple(family_outcome for _m in members)
+        member_outcomes = tuple(str(family_outcome) for _m in members)
     else:
         member_outcomes = tuple(d.outcome for d in members)
     return FamilyDecision(

@@ -66,3 +66,13 @@ class FearInterviewForm(forms.Form):
     )
     notes = forms.CharField(label=_("Notes"), required=False,
                             widget=forms.Textarea(attrs={"rows": 3}), max_length=10000)
+
+
+class FearClaimForm(forms.Form):
+    how = forms.ChoiceField(
+        label=_("How did the person express fear of return to Mexico?"),
+        choices=[("volunteered", _("Said on their own that they are afraid of returning to "
+                                   "Mexico")),
+                 ("asked", _("Asked: says they are afraid of returning to Mexico"))],
+        widget=forms.RadioSelect,
+    )

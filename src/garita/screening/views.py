@@ -15,7 +15,7 @@ from garita.accounts.permissions import has
 from garita.accounts.roles import Permission
 from garita.core.errors import DomainError
 from garita.screening import selectors, services
-from garita.screening.forms import FearInterviewForm, PersonScreeningForm
+from garita.screening.forms import FearClaimForm, FearInterviewForm, PersonScreeningForm
 
 
 def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -144,3 +144,32 @@ def fear_interviews_page(request: HttpRequest) -> HttpResponse:
             for c in claims]
     return render(request, "screening/fear_interviews.html", {"rows": rows},
                   status=400 if form_errors else 200)
+
+
+@login_required
+def fear_claim_page(request: HttpRequest, a_number: str) -> HttpResponse:
+    """Record fear of return at any point (after an NTA, on a hearing day)."""
+    from garita.accounts.permissions import require
+    from garita.intake.selectors import case_get_for
+
+    try:
+        require(request.user, Permission.FEAR_CLAIM_RAISE)
+        case = case_get_for(request.user, a_number=a_number)
+    except DomainError as exc:
+        return _refused(request, exc)
+    form = FearClaimForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.fear_claim_raise(actor=request.user, case=case,
+                                      how=form.cleaned_data["how"])
+        except DomainError as exc:
+            if exc.status == 403:
+                return _refused(request, exc)
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Fear of return recorded: this person will not be "
+                                        "returned to Mexico before an asylum officer's "
+                                        "interview."))
+            return redirect("screening:fear_claim", a_number=case.a_number)
+    return render(request, "screening/fear_claim.html", {"case": case, "form": form},
+                  status=400 if form.errors else 200)

@@ -145,3 +145,11 @@ def test_case_screening_read_is_scoped_audited_and_hides_fear_data(users, api_cl
         assert "decisions" not in res.json()
     res = api_client_for(users["port_officer"]).get("/api/v1/screening/cases/garbage")
     assert res.status_code in (400, 404)
+
+
+def test_the_openapi_schema_lists_the_screening_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path in ("/api/v1/screening/evaluate", "/api/v1/screening/fear-claims",
+                 "/api/v1/screening/encounters/{encounter_id}/decisions",
+                 "/api/v1/screening/cases/{a_number}"):
+        assert path in paths

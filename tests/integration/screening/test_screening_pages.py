@@ -138,3 +138,21 @@ def test_the_index_lists_encounters_waiting_for_screening(users):
     res = client_for(users["port_officer"]).get("/screening/")
     assert f"/screening/encounters/{family[0].person.encounter.pk}/" in res.content.decode()
     assert client_for(users["analyst"]).get("/screening/").status_code == 403
+
+
+def test_a_court_clerk_records_fear_on_a_hearing_day_and_the_case_waits(users):
+    case = make_case(status="in_proceedings")
+    clerk = client_for(users["court_clerk"])
+    res = clerk.get(f"/screening/cases/{case.a_number}/fear/")
+    assert res.status_code == 200
+    res = clerk.post(f"/screening/cases/{case.a_number}/fear/", {})
+    assert res.status_code == 400 and not FearClaim.objects.exists()
+    res = clerk.post(f"/screening/cases/{case.a_number}/fear/", {"how": "volunteered"},
+                     follow=True)
+    assert "will not be returned" in res.content.decode()
+    assert Case.objects.get(pk=case.pk).status == "pending_fear_interview"
+    res = clerk.post(f"/screening/cases/{case.a_number}/fear/", {"how": "asked"})
+    assert res.status_code == 400
+    assert "already has an open fear claim" in res.content.decode()
+    res = client_for(users["analyst"]).get(f"/screening/cases/{case.a_number}/fear/")
+    assert res.status_code == 403
