@@ -71,6 +71,8 @@ class Permission(enum.StrEnum):
     STATS_VIEW_INTERNAL = "stats.internal"
     AUDIT_VIEW = "audit.view"
     REFERENCE_EDIT = "reference.edit"
+    # screening (added): raising a fear-of-return claim at any point of the journey
+    FEAR_CLAIM_RAISE = "fear.raise"
 
 
 R = Role
@@ -131,6 +133,10 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     ),
     Permission.AUDIT_VIEW: frozenset({R.ADMINISTRATOR, R.PORT_DIRECTOR}),
     Permission.REFERENCE_EDIT: frozenset({R.ADMINISTRATOR}),
+    Permission.FEAR_CLAIM_RAISE: frozenset(
+        {R.PORT_OFFICER, R.SUPERVISOR, R.PORT_DIRECTOR, R.ASYLUM_OFFICER, R.COURT_CLERK,
+         R.JUDGE, R.LEGAL_REPRESENTATIVE}
+    ),
 }
 
 
