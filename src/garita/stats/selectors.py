@@ -334,3 +334,32 @@ def waitlist_statistics(days: int = 90) -> list[WaitlistFigures]:
     for port in Port.objects.filter(active=True).order_by("name"):
         out.append(waitlist_figures_from(port.slug, port.name, daily_history(port.slug, days)))
     return out
+
+
+# Presentation records shared by the page, the JSON API and the CSV -------------------------
+
+TABLE_COUNTS = (
+    "cases", "pending", "completed", "relief_granted", "removal_in_person",
+    "removal_in_absentia", "terminated", "off_mpp", "represented", "heard", "missed",
+)
+
+
+def row_record(row: Any, label: str, today_day: int) -> dict[str, Any]:
+    return {
+        "label": label,
+        "counts": {name: row.count(name) for name in TABLE_COUNTS},
+        "rates": {name: row.rate(name) for name in domain.RATES},
+        "avg_days_waiting": row.avg_days_waiting(today_day),
+        "avg_days_to_decision": row.avg_days_to_decision(),
+    }
+
+
+def result_records(result: StatsResult) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """(rows, total) as plain dicts; a hidden figure is None."""
+    rows = []
+    for r in result.table.rows:
+        rec = row_record(r, result.labels.get(r.key, str(r.key)), result.today_day)
+        rec["key"] = filter_param(result.query.group_by, r.key) if r.key is not None else ""
+        rows.append(rec)
+    total = row_record(result.table.total, str(_("All")), result.today_day)
+    return rows, total
