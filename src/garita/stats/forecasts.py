@@ -87,7 +87,11 @@ def simulate_days(
 def interval_from_days(days: np.ndarray, start: dt.date, method: str,
                        level: float = LEVEL) -> Forecast:
     lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
-    lo, med, hi = np.quantile(days, [lo_q, 0.5, hi_q], method="nearest")
+    # Whole days: round the ends inward so discreteness does not inflate the coverage.
+    q_lo, q_med, q_hi = np.quantile(days, [lo_q, 0.5, hi_q])
+    lo, med, hi = math.ceil(q_lo - 1e-9), round(q_med), math.floor(q_hi + 1e-9)
+    if lo > hi:
+        lo = hi = med
     return Forecast(
         low=start + dt.timedelta(days=int(lo)),
         median=start + dt.timedelta(days=int(med)),
