@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 LEVEL = 0.8
 MIN_HISTORY_DAYS = 14
+MIN_SERVED = 10  # fewer people served in the whole history says nothing about the pace
 MIN_SLIP_SAMPLES = 30
 TRIALS = 400
 
@@ -103,7 +104,7 @@ def interval_from_days(days: np.ndarray, start: dt.date, method: str,
 def forecast_from_queue(ahead: int, daily_service: Sequence[int], start: dt.date, *,
                         method: str, seed: int = 0, trials: int = TRIALS) -> Forecast | None:
     """The date range on which the person behind `ahead` others is served, FIFO."""
-    if len(daily_service) < MIN_HISTORY_DAYS:
+    if len(daily_service) < MIN_HISTORY_DAYS or sum(daily_service) < MIN_SERVED:
         return None
     days = simulate_days(ahead, daily_service, seed=seed, trials=trials)
     if days is None:
