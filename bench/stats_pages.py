@@ -79,7 +79,8 @@ def generate(n_cases: int, seed: int = 2019, chunk: int = 100_000) -> None:
     ensure_reference_data()
     ports = {p.slug: p.pk for p in Port.objects.all()}
     officer, _ = User.objects.get_or_create(username="bench-officer")
-    rep, _ = User.objects.get_or_create(username="bench-rep", defaults={"role": "legal_representative"})
+    rep, _ = User.objects.get_or_create(username="bench-rep",
+                                        defaults={"role": "legal_representative"})
     locations = []
     for slug, name, port_slug in COURTS:
         court, _ = Court.objects.get_or_create(slug=slug, defaults={"name": name, "address": "-"})

@@ -38,7 +38,8 @@ def test_public_reads_statistics_drills_down_and_switches_to_spanish(page, live_
     page.goto(f"{live_server.url}/stats/")
     assert page.locator("#stats-table").is_visible()
     assert page.locator("svg.chart").first.is_visible()
-    assert page.locator("#stats-table tbody tr", has_text="San Diego Immigration Court").count() == 1
+    court_rows = page.locator("#stats-table tbody tr", has_text="San Diego Immigration Court")
+    assert court_rows.count() == 1
     page.select_option("select[name=group_by]", "nationality")
     with page.expect_navigation():
         page.click("form.stats-filters button[type=submit]")

@@ -19,6 +19,9 @@ class StatsState(models.Model):
     class Meta:
         verbose_name = "statistics state"
 
+    def __str__(self) -> str:
+        return f"statistics v{self.version} (cube v{self.built_version})"
+
 
 class CubeCell(models.Model):
     """Counts of cases with one combination of dimension values (ids, not foreign keys:
@@ -38,3 +41,6 @@ class CubeCell(models.Model):
     nta_known = models.IntegerField(default=0)
     sum_nta_day = models.BigIntegerField(default=0)
     sum_decided_day = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.outcome}: {self.cases}"

@@ -231,14 +231,13 @@ def value_labels(dim: str, values: list[Any]) -> dict[Any, str]:
     from garita.core.models import Port
     from garita.hearings.models import Court, HearingLocation
 
+    ids = [v for v in values if v]
     if dim == "court":
-        names = dict(Court.objects.filter(pk__in=[v for v in values if v]).values_list("id", "name"))
+        names = dict(Court.objects.filter(pk__in=ids).values_list("id", "name"))
     elif dim == "location":
-        names = dict(
-            HearingLocation.objects.filter(pk__in=[v for v in values if v]).values_list("id", "name")
-        )
+        names = dict(HearingLocation.objects.filter(pk__in=ids).values_list("id", "name"))
     elif dim == "port":
-        names = dict(Port.objects.filter(pk__in=[v for v in values if v]).values_list("id", "name"))
+        names = dict(Port.objects.filter(pk__in=ids).values_list("id", "name"))
     elif dim == "outcome":
         names = {k: str(v) for k, v in OUTCOME_LABELS.items()}
     elif dim == "representation":
@@ -285,7 +284,7 @@ class WaitlistFigures:
 def daily_history(port_slug: str, days: int) -> list[Any] | None:
     """The waitlist's daily history, or None when the waitlist app does not provide it."""
     try:
-        from garita.waitlist import selectors as waitlist_selectors
+        from garita.waitlist import selectors as waitlist_selectors  # type: ignore[attr-defined]
     except ImportError:
         return None
     fn = getattr(waitlist_selectors, "daily_history", None)

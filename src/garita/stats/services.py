@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -100,7 +101,7 @@ def _dialect() -> tuple[str, str]:
     raise NotImplementedError(f"statistics do not support {connection.vendor}")
 
 
-def cube_insert_sql() -> tuple[str, list[object]]:
+def cube_insert_sql() -> tuple[str, list[Any]]:
     """INSERT INTO the cube the aggregate of case_rows_query: per-case values are computed
     once (materialized CTEs), then summed in SQL."""
     inner, inner_params = case_rows_query().query.sql_with_params()

@@ -43,8 +43,10 @@ def published_lines_ok(table) -> bool:
 
 
 def test_a_cell_of_fewer_than_ten_people_is_never_published():
-    table = build_table(cube_of({("HND", ()): [("pending", False, 40), ("relief_granted", False, 3)],
-                                 ("GTM", ()): [("pending", False, 50)]}), 0)
+    table = build_table(cube_of({
+        ("HND", ()): [("pending", False, 40), ("relief_granted", False, 3)],
+        ("GTM", ()): [("pending", False, 50)],
+    }), 0)
     hnd = next(r for r in table.rows if r.key == "HND")
     assert hnd.count("relief_granted") is None
     assert hnd.reasons["relief_granted"] == "small"
