@@ -137,6 +137,21 @@ def daily_series(dates: Sequence[dt.date], start: dt.date, end: dt.date) -> list
 
 # Helpers other apps call -------------------------------------------------------------------
 
+def _cached_series(kind: str, court_id: int, today: dt.date, compute: Any) -> list[int]:
+    """A court's daily series up to yesterday does not change during the day: compute it
+    once per court and day (the status page and the hotline ask for it on every call)."""
+    from garita.stats.selectors import _cache
+
+    cache = _cache()
+    key = f"stats:forecast:{kind}:{court_id}:{today.isoformat()}"
+    value = cache.get(key) if cache is not None else None
+    if value is None:
+        value = compute()
+        if cache is not None:
+            cache.set(key, value, timeout=26 * 3600)
+    return list(value)
+
+
 def _today() -> dt.date:
     from django.utils import timezone
 
@@ -230,15 +245,20 @@ def forecast_first_hearing(case: Any, *, today: dt.date | None = None) -> Foreca
         return forecast_from_slips(scheduled.starts_at.date(), slips,
                                    method="scheduled-plus-postponements")
     window_start = today - dt.timedelta(days=90)
-    firsts = (
-        Hearing.objects.filter(court=court)
-        .filter(held)
-        .values("case_id")
-        .annotate(first=Min("starts_at"))
-        .filter(first__date__gte=window_start, first__date__lt=today)
-        .values_list("first", flat=True)
-    )
-    service = daily_series([f.date() for f in firsts], window_start, today - dt.timedelta(days=1))
+
+    def first_hearings_per_day() -> list[int]:
+        firsts = (
+            Hearing.objects.filter(court=court)
+            .filter(held)
+            .values("case_id")
+            .annotate(first=Min("starts_at"))
+            .filter(first__date__gte=window_start, first__date__lt=today)
+            .values_list("first", flat=True)
+        )
+        return daily_series([f.date() for f in firsts], window_start,
+                            today - dt.timedelta(days=1))
+
+    service = _cached_series("first-hearings", court.pk, today, first_hearings_per_day)
     waiting = Case.objects.filter(
         Exists(Hearing.objects.filter(case=OuterRef("pk"), court=court)),
         created_at__lt=case.created_at,
@@ -267,14 +287,18 @@ def forecast_decision(case: Any, *, today: dt.date | None = None) -> Forecast | 
         return None
     at_court = Exists(Hearing.objects.filter(case=OuterRef("pk"), court=court))
     window_start = today - dt.timedelta(days=180)
-    decided = (
-        Case.objects.filter(at_court, status__in=DECIDED_STATUSES,
-                            status_changed_at__date__gte=window_start,
-                            status_changed_at__date__lt=today)
-        .values_list("status_changed_at", flat=True)
-    )
-    service = daily_series([d.date() for d in decided], window_start,
-                           today - dt.timedelta(days=1))
+
+    def decisions_per_day() -> list[int]:
+        decided = (
+            Case.objects.filter(at_court, status__in=DECIDED_STATUSES,
+                                status_changed_at__date__gte=window_start,
+                                status_changed_at__date__lt=today)
+            .values_list("status_changed_at", flat=True)
+        )
+        return daily_series([d.date() for d in decided], window_start,
+                            today - dt.timedelta(days=1))
+
+    service = _cached_series("decisions", court.pk, today, decisions_per_day)
     ahead = Case.objects.filter(at_court, status__in=PENDING_STATUSES,
                                 created_at__lt=case.created_at).count()
     return forecast_from_queue(ahead, service, today, method="court-decisions-bootstrap",

@@ -82,3 +82,24 @@ def test_average_days_to_decision_and_waiting(dataset):
     today = (dt.date.today() - dt.date(1970, 1, 1)).days
     noticed = (T0.date() - dt.date(1970, 1, 1)).days + 40
     assert rows["GTM"].avg_days_waiting(today) == today - noticed
+
+
+def test_stats_refresh_command_rebuilds_the_cube(dataset):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from garita.stats.models import CubeCell
+
+    CubeCell.objects.all().delete()
+    out = StringIO()
+    call_command("stats_refresh", stdout=out)
+    assert "statistics rebuilt" in out.getvalue()
+    assert sum(CubeCell.objects.values_list("cases", flat=True)) == 95
+
+
+def test_the_cube_holds_no_identifier(dataset):
+    from garita.stats.models import CubeCell
+
+    names = {f.name for f in CubeCell._meta.get_fields()}
+    assert not names & {"a_number", "case_id", "person_id", "given_names", "surnames"}
