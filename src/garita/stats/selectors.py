@@ -19,6 +19,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.db.models import Case as CaseExpr
 from django.db.models import F, IntegerField, Q, Sum, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from garita.core.errors import DomainError
@@ -218,7 +219,7 @@ def statistics(query: StatsQuery) -> StatsResult:
         table = build_table(aggregate_cube(query), len(query.filters))
         if cache is not None:
             cache.set(key, table, timeout=24 * 3600)
-    today = dt.date.today()
+    today = timezone.localdate()
     return StatsResult(
         query=query, table=table, built_at=state.built_at,
         today_day=(today - dt.date(1970, 1, 1)).days,
@@ -295,11 +296,13 @@ def daily_history(port_slug: str, days: int) -> list[Any] | None:
     port = Port.objects.filter(slug=port_slug).first()
     if port is None:
         return None
-    try:
-        return list(fn(port, days))
-    except Exception:  # a waitlist failure must not take the statistics page down
-        log.exception("waitlist daily_history failed for %s", port_slug)
-        return None
+    # The contract names the port; accept either a Port or its slug on the waitlist side.
+    for arg in (port, port.slug):
+        try:
+            return list(fn(arg, days))
+        except Exception:  # a waitlist failure must not take the statistics page down
+            log.warning("waitlist daily_history(%r) failed", arg, exc_info=True)
+    return None
 
 
 def waitlist_figures_from(port_slug: str, port_name: str, history: list[Any] | None,

@@ -153,3 +153,36 @@ def test_what_if_is_for_planners_only(dataset, users):
     assert 'id="whatif-table"' in resp.content.decode()
     bad = client.get("/stats/what-if/", {"judges": "-1"})
     assert bad.status_code == 400
+
+
+def test_waitlist_page_shows_people_waiting_pace_and_length_of_wait(ports, monkeypatch):
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    @dataclass
+    class DayStat:
+        date: dt.date
+        capacity_persons: int
+        persons_called: int
+        persons_present: int
+        groups_waiting: int
+        persons_waiting: int
+
+    start = dt.date(2019, 6, 1)
+
+    def daily_history(port, days):
+        if getattr(port, "slug", port) != "san-ysidro":
+            return []
+        return [DayStat(start + dt.timedelta(days=i), 24, 24, 20, 900, 9000) for i in range(30)]
+
+    fake = types.SimpleNamespace(daily_history=daily_history)
+    monkeypatch.setitem(sys.modules, "garita.waitlist.selectors", fake)
+    monkeypatch.setattr("garita.waitlist.selectors", fake, raising=False)
+    data = Client().get("/api/v1/stats/waitlist").json()
+    sy = next(p for p in data["ports"] if p["port"] == "san-ysidro")
+    assert sy == {"port": "san-ysidro", "name": "San Ysidro", "available": True,
+                  "persons_waiting": 9000, "processed_per_day": 20.0,
+                  "capacity_per_day": 24.0, "wait_days": 450}
+    html = Client().get("/stats/waitlist/").content.decode()
+    assert "450" in html and "<svg" in html

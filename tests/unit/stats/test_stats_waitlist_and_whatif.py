@@ -80,3 +80,21 @@ def test_out_of_range_parameters_are_refused(params):
     with pytest.raises(DomainError) as exc:
         whatif.apply_params(BASE, params)
     assert exc.value.code == "whatif.bad_parameter"
+
+
+def test_a_failing_waitlist_module_reads_as_no_waitlist_data(monkeypatch, db):
+    import types
+
+    from garita.core.reference import ensure_reference_data
+    from garita.stats import selectors
+
+    ensure_reference_data()
+
+    def broken(port, days):
+        raise RuntimeError("waitlist is down")
+
+    fake = types.SimpleNamespace(daily_history=broken)
+    monkeypatch.setattr("garita.waitlist.selectors", fake, raising=False)
+    monkeypatch.setitem(__import__("sys").modules, "garita.waitlist.selectors", fake)
+    assert selectors.daily_history("san-ysidro", 30) is None
+    assert not selectors.waitlist_figures_from("san-ysidro", "San Ysidro", None).available
