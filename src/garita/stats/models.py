@@ -23,6 +23,21 @@ class StatsState(models.Model):
         return f"statistics v{self.version} (cube v{self.built_version})"
 
 
+class DailyDecisions(models.Model):
+    """Completed cases per court and local day over the last DAILY_WINDOW_DAYS: the pace
+    the decision forecast draws from (rebuilt with the cube)."""
+
+    court_id = models.IntegerField(null=True)
+    day = models.DateField()
+    decided = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["court_id", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.court_id} {self.day}: {self.decided}"
+
+
 class CubeCell(models.Model):
     """Counts of cases with one combination of dimension values (ids, not foreign keys:
     the cube is rebuilt wholesale and must not pin reference rows)."""

@@ -27,7 +27,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from garita.stats.models import CubeCell, StatsState
+from garita.stats.models import CubeCell, DailyDecisions, StatsState
 
 # Case.status -> the outcome reported in the statistics.
 STATUS_OUTCOME = {
@@ -101,6 +101,41 @@ def _dialect() -> tuple[str, str]:
     raise NotImplementedError(f"statistics do not support {connection.vendor}")
 
 
+def _local_day() -> str:
+    if connection.vendor == "postgresql":
+        return "CAST({c} AT TIME ZONE %s AS DATE)"
+    return "django_datetime_cast_date({c}, %s, 'UTC')"
+
+
+DAILY_WINDOW_DAYS = 400
+COMPLETED_STATUSES = ("relief_granted", "removal_ordered", "removal_in_absentia", "terminated")
+
+
+def daily_decisions_insert_sql() -> tuple[str, list[Any]]:
+    """INSERT the completed cases per court (of the first hearing) and local day."""
+    from garita.hearings.models import Hearing
+    from garita.intake.models import Case
+
+    since = timezone.now() - dt.timedelta(days=DAILY_WINDOW_DAYS)
+    first = Hearing.objects.filter(case=OuterRef("pk")).order_by(
+        F("noticed_at").asc(nulls_last=True), "starts_at", "id")
+    inner, params = (
+        Case.objects.filter(status__in=COMPLETED_STATUSES, status_changed_at__gte=since)
+        .annotate(s_court=Subquery(first.values("court_id")[:1]))
+        .values_list("s_court", "status_changed_at")
+        .order_by()
+        .query.sql_with_params()
+    )
+    qn = connection.ops.quote_name
+    day = _local_day().format(c="changed_at")
+    sql = f"""
+INSERT INTO {qn(DailyDecisions._meta.db_table)} ({qn("court_id")}, {qn("day")}, {qn("decided")})
+WITH base (court_id, changed_at) AS ({inner})
+SELECT court_id, {day}, COUNT(*) FROM base GROUP BY court_id, {day}
+"""
+    return sql, [*params, stats_timezone().key, stats_timezone().key]
+
+
 def cube_insert_sql() -> tuple[str, list[Any]]:
     """INSERT INTO the cube the aggregate of case_rows_query: per-case values are computed
     once (materialized CTEs), then summed in SQL."""
@@ -149,9 +184,13 @@ def rebuild_cube() -> StatsState:
     state = StatsState.objects.select_for_update().filter(pk=1).first() or _state()
     version = state.version
     sql, params = cube_insert_sql()
+    daily_sql, daily_params = daily_decisions_insert_sql()
+    qn = connection.ops.quote_name
     with connection.cursor() as cur:
-        cur.execute(f"DELETE FROM {connection.ops.quote_name(CubeCell._meta.db_table)}")
+        cur.execute(f"DELETE FROM {qn(CubeCell._meta.db_table)}")
         cur.execute(sql, params)
+        cur.execute(f"DELETE FROM {qn(DailyDecisions._meta.db_table)}")
+        cur.execute(daily_sql, daily_params)
     state.built_version = version
     state.built_at = timezone.now()
     state.build_seconds = time.perf_counter() - started

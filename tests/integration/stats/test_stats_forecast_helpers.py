@@ -24,8 +24,8 @@ def test_a_pending_case_is_forecast_from_the_courts_pace_of_decisions(ports):
         moment = timezone.now() - dt.timedelta(days=i)
         make_cases(2, court=court, location=loc, status="terminated",
                    noticed_at=moment - dt.timedelta(days=200), decided_at=moment)
-    make_cases(100, court=court, location=loc)
-    (ours,) = make_cases(1, court=court, location=loc)
+    make_cases(100, court=court, location=loc, noticed_at=timezone.now() - dt.timedelta(days=100))
+    (ours,) = make_cases(1, court=court, location=loc, noticed_at=timezone.now())
     case = Case.objects.get(pk=ours)
     fc = forecast_decision(case, today=today)
     assert fc is not None
