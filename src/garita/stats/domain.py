@@ -263,6 +263,9 @@ def build_table(
             if 0 < n < threshold:
                 _hide(row, name, "small")
                 continue
+            if n == 0:
+                # A zero is always shown: an ancestor 1..9 away is itself hidden everywhere.
+                continue
             for anc in ancestors:
                 if 0 < anc.counts[name] - n < threshold:
                     _hide(row, name, "differencing")
