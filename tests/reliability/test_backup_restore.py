@@ -6,6 +6,7 @@ anything; the signing keys travel with the database.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tarfile
@@ -20,9 +21,12 @@ from django.db import connection
 from garita.audit import services as audit
 from garita.audit.models import AuditEvent
 from garita.audit.selectors import verify_chain
-from garita.ops.backup import MANIFEST, read_manifest
+from garita.ops.backup import DB_MEMBER, MANIFEST, read_manifest
 
-pytestmark = [pytest.mark.db_backend, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.db_backend
+# Round trips replace the whole database, so they run outside the test's transaction;
+# refusals change nothing and stay in the cheaper transactional tests.
+round_trip = pytest.mark.django_db(transaction=True)
 
 
 def _row_counts() -> dict[str, int]:
@@ -55,6 +59,18 @@ def _wipe() -> None:
     assert AuditEvent.objects.count() == 0
 
 
+def _check_manifest(archive: Path) -> None:
+    manifest = read_manifest(archive)
+    assert manifest["format_version"] == 1
+    assert manifest["database_vendor"] == connection.vendor
+    assert manifest["garita_version"] and manifest["created_at"]
+    members = manifest["members"]
+    assert "keys/san-ysidro/log_signing.key" in members
+    assert all(len(m["sha256"]) == 64 for m in members.values())
+    with tarfile.open(archive) as tar:
+        assert set(tar.getnames()) == {MANIFEST, *members}
+
+
 def _round_trip(tmp_path: Path, key_dir: Path) -> tuple[dict[str, int], dict[str, int]]:
     archive = tmp_path / "garita.tar.gz"
     before = _row_counts()
@@ -62,6 +78,7 @@ def _round_trip(tmp_path: Path, key_dir: Path) -> tuple[dict[str, int], dict[str
     call_command("backup", str(archive), stdout=out)
     assert "backup written" in out.getvalue()
     assert archive.stat().st_mode & 0o077 == 0, "the archive holds personal data and keys"
+    _check_manifest(archive)
     _wipe()
     for path in key_dir.rglob("*"):
         if path.is_file():
@@ -70,7 +87,8 @@ def _round_trip(tmp_path: Path, key_dir: Path) -> tuple[dict[str, int], dict[str
     return before, _row_counts()
 
 
-def test_round_trip_restores_every_row_and_the_audit_chain_verifies(tmp_path, key_dir,
+@round_trip
+def test_round_trip_restores_every_row_the_keys_and_an_audit_chain_that_verifies(tmp_path, key_dir,
                                                                    populated):
     assert AuditEvent.objects.count() >= 3
     before, after = _round_trip(tmp_path, key_dir)
@@ -83,14 +101,12 @@ def test_round_trip_restores_every_row_and_the_audit_chain_verifies(tmp_path, ke
     # The chain continues after a restore: a new event links to the restored head.
     audit.record(actor="test", action="after.restore")
     assert verify_chain().ok
-
-
-def test_round_trip_brings_the_signing_keys_back(tmp_path, key_dir, populated):
-    _round_trip(tmp_path, key_dir)
+    # The signing keys came back too, readable by the owner only.
     assert (key_dir / "san-ysidro" / "log_signing.key").read_bytes() == b"\x01" * 32
     assert (key_dir / "san-ysidro" / "log_signing.key").stat().st_mode & 0o077 == 0
 
 
+@round_trip
 def test_transparency_logs_verify_after_restore(tmp_path, key_dir, populated, ports):
     if "waitlist" not in get_commands():
         pytest.skip("`garita waitlist verify` does not exist yet (waitlist is being built)")
@@ -100,40 +116,23 @@ def test_transparency_logs_verify_after_restore(tmp_path, key_dir, populated, po
         call_command("waitlist", "verify", "--port", slug, stdout=out)
 
 
-def test_manifest_names_format_vendor_version_and_a_hash_per_member(tmp_path, key_dir,
-                                                                   populated):
-    archive = tmp_path / "b.tar.gz"
-    call_command("backup", str(archive), stdout=io.StringIO())
-    manifest = read_manifest(archive)
-    assert manifest["format_version"] == 1
-    assert manifest["database_vendor"] == connection.vendor
-    assert manifest["garita_version"]
-    assert manifest["created_at"]
-    members = manifest["members"]
-    assert "keys/san-ysidro/log_signing.key" in members
-    assert all(len(m["sha256"]) == 64 for m in members.values())
-    with tarfile.open(archive) as tar:
-        assert set(tar.getnames()) == {MANIFEST, *members}
-
-
-def _rewrite(archive: Path, out: Path, *, manifest_edit=None, member_edit=None) -> None:
-    with tarfile.open(archive) as src, tarfile.open(out, "w:gz") as dst:
-        for info in src:
-            data = src.extractfile(info).read()  # type: ignore[union-attr]
-            if info.name == MANIFEST and manifest_edit:
-                manifest = json.loads(data)
-                manifest_edit(manifest)
-                data = json.dumps(manifest).encode()
-            elif info.name != MANIFEST and member_edit and info.name.startswith("database/"):
-                data = member_edit(data)
-            info.size = len(data)
-            dst.addfile(info, io.BytesIO(data))
-
-
-@pytest.fixture
-def archive(tmp_path, key_dir, populated) -> Path:
-    path = tmp_path / "good.tar.gz"
-    call_command("backup", str(path), stdout=io.StringIO())
+def _handmade_archive(path: Path, *, vendor: str | None = None, format_version: int = 1,
+                      wrong_hash: bool = False) -> Path:
+    """A structurally valid archive without touching the database (refusal tests)."""
+    vendor = vendor or connection.vendor
+    member = DB_MEMBER[vendor]
+    data = b"SQLite format 3\x00" + b"\x00" * 200
+    digest = hashlib.sha256(data).hexdigest()
+    manifest = {
+        "format_version": format_version, "database_vendor": vendor,
+        "created_at": "2019-01-29T12:00:00+00:00", "garita_version": "0.1.0",
+        "members": {member: {"sha256": "0" * 64 if wrong_hash else digest, "size": len(data)}},
+    }
+    with tarfile.open(path, "w:gz") as tar:
+        for name, blob in ((MANIFEST, json.dumps(manifest).encode()), (member, data)):
+            info = tarfile.TarInfo(name)
+            info.size = len(blob)
+            tar.addfile(info, io.BytesIO(blob))
     return path
 
 
@@ -145,40 +144,54 @@ def _assert_refused(path: Path, code: str) -> None:
     assert _row_counts() == before, "a refused restore must not change anything"
 
 
-def test_restore_refuses_an_archive_from_another_database_vendor(tmp_path, archive):
+@pytest.mark.django_db
+def test_restore_refuses_an_archive_from_another_database_vendor(tmp_path, populated):
     other = "postgresql" if connection.vendor == "sqlite" else "sqlite"
-    bad = tmp_path / "vendor.tar.gz"
-    _rewrite(archive, bad, manifest_edit=lambda m: m.update(database_vendor=other))
-    _assert_refused(bad, "restore.vendor_mismatch")
+    _assert_refused(_handmade_archive(tmp_path / "v.tar.gz", vendor=other),
+                    "restore.vendor_mismatch")
 
 
-def test_restore_refuses_a_tampered_database_dump(tmp_path, archive):
-    bad = tmp_path / "tampered.tar.gz"
-    _rewrite(archive, bad, member_edit=lambda data: data[:-16] + b"\x00" * 16)
-    _assert_refused(bad, "restore.checksum_mismatch")
+@pytest.mark.django_db
+def test_restore_refuses_a_tampered_database_dump(tmp_path, populated):
+    _assert_refused(_handmade_archive(tmp_path / "t.tar.gz", wrong_hash=True),
+                    "restore.checksum_mismatch")
 
 
-def test_restore_refuses_a_truncated_archive(tmp_path, archive):
+@pytest.mark.django_db
+def test_restore_refuses_a_truncated_archive(tmp_path, populated):
+    good = _handmade_archive(tmp_path / "good.tar.gz")
     bad = tmp_path / "truncated.tar.gz"
-    bad.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     _assert_refused(bad, "restore.archive_corrupt")
 
 
+@pytest.mark.django_db
 def test_restore_refuses_a_file_that_is_not_an_archive(tmp_path, populated):
     bad = tmp_path / "notes.txt"
     bad.write_text("not a backup")
     _assert_refused(bad, "restore.archive_corrupt")
 
 
-def test_restore_refuses_an_unknown_format_version(tmp_path, archive):
-    bad = tmp_path / "future.tar.gz"
-    _rewrite(archive, bad, manifest_edit=lambda m: m.update(format_version=99))
-    _assert_refused(bad, "restore.format_unsupported")
+@pytest.mark.django_db
+def test_restore_refuses_an_unknown_format_version(tmp_path, populated):
+    _assert_refused(_handmade_archive(tmp_path / "f.tar.gz", format_version=99),
+                    "restore.format_unsupported")
 
 
-def test_restore_check_reads_the_manifest_and_changes_nothing(archive, populated):
+@pytest.mark.django_db
+def test_restore_check_reads_the_manifest_and_changes_nothing(tmp_path, populated):
+    archive = _handmade_archive(tmp_path / "ok.tar.gz")
     before = _row_counts()
     out = io.StringIO()
     call_command("restore", str(archive), "--check", stdout=out)
     assert "archive OK" in out.getvalue()
     assert _row_counts() == before
+
+
+@pytest.mark.django_db
+def test_backup_inside_a_transaction_is_refused_not_hung(tmp_path, populated):
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite's online backup would wait on its own transaction")
+    with pytest.raises(CommandError) as err:
+        call_command("backup", str(tmp_path / "x.tar.gz"), stdout=io.StringIO())
+    assert "backup.in_transaction" in str(err.value)

@@ -84,6 +84,9 @@ def _dump_database(alias: str, out: Path) -> str:
     vendor = connection.vendor
     if vendor == "sqlite":
         # The online backup API copies a consistent snapshot while others keep writing.
+        # Inside an open write transaction on this connection it would wait forever.
+        if connection.in_atomic_block:
+            raise BackupError("backup.in_transaction", "cannot back up inside a transaction")
         connection.ensure_connection()
         target = sqlite3.connect(out)
         try:
