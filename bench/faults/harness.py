@@ -55,7 +55,7 @@ class Stack:
         self.procs[name] = proc
         return proc
 
-    def start_web(self, workers: int = 2) -> None:
+    def start_web(self, workers: int = 1) -> None:
         self.spawn("web", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                    "--workers", str(workers), "--threads", "2")
         self.wait_healthy()
@@ -101,11 +101,12 @@ class Stack:
         for name in list(self.procs):
             self.kill(name)
 
-    def burst_count(self, label: str) -> int:
+    def burst_state(self, label: str) -> dict[str, object]:
+        """How many of the label's events exist, and whether the whole audit chain verifies."""
         proc = self.garita("fault_drill", "count", "--label", label)
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr)
-        return int(json.loads(proc.stdout.strip().splitlines()[-1])["events"])
+        return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
 def wait_for_progress(path: Path, at_least: int, timeout: float = 60) -> int:

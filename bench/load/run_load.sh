@@ -71,10 +71,18 @@ WORKER_CMD=db_worker
 if $BIN/garita help worker >/dev/null 2>&1; then WORKER_CMD=worker; fi
 $BIN/garita "$WORKER_CMD" > "$OUT/worker.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 100); do
-  if curl -fsS "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1; then break; fi
-  sleep 0.3
-done
+$BIN/python - "$PORT" <<'PY'
+import sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/api/v1/health"
+for _ in range(200):
+    try:
+        urllib.request.urlopen(url, timeout=2).read()
+        break
+    except OSError:
+        time.sleep(0.3)
+else:
+    sys.exit("load: the server did not come up")
+PY
 
 echo "load: locust $USERS users for $TIME"
 set +e

@@ -1,11 +1,12 @@
 """Print locust's per-endpoint figures: requests/s, p50, p99, failures split by kind.
 
-404s from endpoints not built yet are reported apart from real failures (5xx, errors).
+Failures are split by status, so 404s from endpoints not built yet stand apart from 5xx.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from pathlib import Path
 
@@ -16,7 +17,8 @@ def main(stats_path: str, failures_path: str) -> None:
     if Path(failures_path).exists():
         for row in csv.DictReader(Path(failures_path).open()):
             key = f"{row['Method']} {row['Name']}"
-            kind = "404" if "404" in row["Error"] else "5xx" if " 50" in row["Error"] else "other"
+            status = re.search(r"\b([45]\d\d) (?:Client|Server) Error", row["Error"])
+            kind = status.group(1) if status else "error"
             failures.setdefault(key, {}).setdefault(kind, 0)
             failures[key][kind] += int(row["Occurrences"])
     print(f"{'endpoint':<46} {'reqs':>7} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}  failures")

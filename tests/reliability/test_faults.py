@@ -108,35 +108,31 @@ def stack(tmp_path):
     s.stop_all()
 
 
-@pytest.mark.slow
 def test_sigkill_mid_write_leaves_a_valid_chain_and_nothing_half_written(stack, tmp_path):
     stack.start_web()
     stack.start_worker()
-    before = stack.garita("audit", "verify")
-    assert before.returncode == 0, before.stderr
 
     label = f"drill-{uuid.uuid4().hex[:8]}"
     progress = tmp_path / "progress"
-    stack.spawn("write", "fault_drill", "burst", "--label", label, "--events", "400",
+    stack.spawn("write", "fault_drill", "burst", "--label", label, "--events", "300",
                 "--pause-ms", "5", "--progress-file", str(progress))
-    reached = wait_for_progress(progress, at_least=100)
+    reached = wait_for_progress(progress, at_least=30)
     for name in ("write", "worker", "web"):
         stack.kill(name)
 
-    # Restart everything, as an operator (or systemd) would.
+    # Restart the server and the worker, as an operator (or systemd) would.
     stack.start_web()
     stack.start_worker()
     status, _, body = stack.get("/api/v1/health")
     assert status == 200, body
 
-    verified = stack.garita("audit", "verify")
-    assert verified.returncode == 0, f"chain broken after SIGKILL at step {reached}: " \
-                                     f"{verified.stderr}"
-    assert stack.burst_count(label) == 0, "a killed write must leave nothing behind"
+    state = stack.burst_state(label)
+    assert state["chain_ok"], f"chain broken after SIGKILL at step {reached}: {state}"
+    assert state["events"] == 0, "a killed write must leave nothing behind"
 
-    # The same write, left alone, happens wholly.
-    done = stack.garita("fault_drill", "burst", "--label", label, "--events", "50",
+    # The same write, left alone, happens wholly and extends the valid chain.
+    done = stack.garita("fault_drill", "burst", "--label", label, "--events", "40",
                         "--pause-ms", "0")
     assert done.returncode == 0, done.stderr
-    assert stack.burst_count(label) == 50
-    assert stack.garita("audit", "verify").returncode == 0
+    state = stack.burst_state(label)
+    assert state["events"] == 40 and state["chain_ok"], state

@@ -29,14 +29,21 @@ class Command(BaseCommand):
         burst.add_argument("--events", type=int, default=200)
         burst.add_argument("--pause-ms", type=int, default=10)
         burst.add_argument("--progress-file", type=Path, default=None)
-        count = sub.add_parser("count", help="Print how many burst events a label has (JSON).")
+        count = sub.add_parser(
+            "count", help="Print how many burst events a label has and whether the chain verifies."
+        )
         count.add_argument("--label", required=True)
 
     def handle(self, *args: object, **opts: object) -> None:
         label = str(opts["label"])
         if opts["action"] == "count":
+            from garita.audit.selectors import verify_chain
+
             n = AuditEvent.objects.filter(action=ACTION, object_id=label).count()
-            self.stdout.write(json.dumps({"label": label, "events": n}))
+            report = verify_chain()
+            self.stdout.write(json.dumps({"label": label, "events": n, "chain_ok": report.ok,
+                                          "chain_checked": report.checked,
+                                          "problem": report.problem}))
             return
         events = int(opts["events"])  # type: ignore[arg-type]
         pause = int(opts["pause_ms"]) / 1000  # type: ignore[arg-type]
