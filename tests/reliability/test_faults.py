@@ -136,3 +136,11 @@ def test_sigkill_mid_write_leaves_a_valid_chain_and_nothing_half_written(stack, 
     assert done.returncode == 0, done.stderr
     state = stack.burst_state(label)
     assert state["events"] == 40 and state["chain_ok"], state
+
+
+@pytest.mark.django_db
+def test_the_503_message_is_in_the_callers_language(client, monkeypatch):
+    monkeypatch.setattr(connection, "cursor", _Down(OperationalError))
+    res = client.get("/api/v1/health", HTTP_ACCEPT_LANGUAGE="es")
+    assert res.status_code == 503
+    assert "Vuelva a intentarlo" in res.json()["message"]
