@@ -56,13 +56,15 @@ GARITA_LOAD_STAFF_PASSWORD=$($BIN/python -c "import json,sys; print(json.load(op
 export GARITA_LOAD_STAFF_PASSWORD
 GARITA_LOAD_API_TOKEN=$($BIN/garita shell -c "
 from garita.accounts.models import ApiToken, User
-print(ApiToken.issue(User.objects.get(username='officer'), 'load test')[1])")
+print(ApiToken.issue(User.objects.get(username='officer'), 'load test')[1])" | tail -n 1)
 export GARITA_LOAD_API_TOKEN
 
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
+# Idle keep-alive connections outlive locust's pauses (behind nginx this is nginx's job).
+export GUNICORN_CMD_ARGS="${GUNICORN_CMD_ARGS:---keep-alive 30 --backlog 2048}"
 echo "load: gunicorn with $WORKERS workers x $THREADS threads on 127.0.0.1:$PORT"
 $BIN/garita serve --host 127.0.0.1 --port "$PORT" --workers "$WORKERS" --threads "$THREADS" \
   > "$OUT/web.log" 2>&1 &

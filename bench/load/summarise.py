@@ -23,9 +23,7 @@ def main(stats_path: str, failures_path: str) -> None:
             failures[key][kind] += int(row["Occurrences"])
     print(f"{'endpoint':<46} {'reqs':>7} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}  failures")
     for row in rows:
-        name = row["Name"] if row["Type"] in ("", None) else f"{row['Type']} {row['Name']}"
-        if row["Name"] == "Aggregated":
-            name = "ALL"
+        name = "ALL" if row["Name"] == "Aggregated" else row["Name"]
         fails = failures.get(f"{row['Type']} {row['Name']}", {})
         text = ", ".join(f"{k}: {v}" for k, v in sorted(fails.items())) or "0"
         if name == "ALL":

@@ -144,3 +144,31 @@ def test_the_503_message_is_in_the_callers_language(client, monkeypatch):
     res = client.get("/api/v1/health", HTTP_ACCEPT_LANGUAGE="es")
     assert res.status_code == 503
     assert "Vuelva a intentarlo" in res.json()["message"]
+
+
+def test_a_database_error_inside_other_middleware_also_becomes_503(rf):
+    """Errors raised below us in the middleware chain arrive as a rendered 500; the
+    got_request_exception receiver marks the request so we can tell an outage from a bug."""
+    from django.core.signals import got_request_exception
+    from django.http import HttpResponse
+
+    from garita.ops.middleware import DatabaseUnavailableMiddleware
+
+    def inner(request):
+        try:
+            raise OperationalError("the database system is shutting down")
+        except OperationalError:
+            got_request_exception.send(sender=None, request=request)
+        return HttpResponse(status=500)
+
+    res = DatabaseUnavailableMiddleware(inner)(rf.get("/"))
+    assert res.status_code == 503 and res["Retry-After"]
+
+    def buggy(request):
+        try:
+            raise ValueError("a bug")
+        except ValueError:
+            got_request_exception.send(sender=None, request=request)
+        return HttpResponse(status=500)
+
+    assert DatabaseUnavailableMiddleware(buggy)(rf.get("/")).status_code == 500
