@@ -22,5 +22,5 @@ class OpsConfig(AppConfig):
 
         # Ninja catches exceptions before Django's middleware sees them: register there too.
         for exc in (OperationalError, InterfaceError):
-            api.add_exception_handler(exc, api_database_unavailable)
+            api.add_exception_handler(exc, api_database_unavailable)  # type: ignore[arg-type]
         got_request_exception.connect(mark_database_failure, dispatch_uid="garita.ops.db_down")

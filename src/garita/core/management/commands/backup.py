@@ -7,6 +7,7 @@ archive is consistent while the web server and the workers keep running.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -25,14 +26,14 @@ class Command(BaseCommand):
         parser.add_argument("--key-dir", type=Path, default=None,
                             help="Signing keys directory (default: GARITA_KEY_DIR).")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: object, **opts: Any) -> None:
         path = opts["path"] or (
             settings.VAR_DIR / "backups"
             / f"garita-{timezone.now().strftime('%Y%m%dT%H%M%SZ')}.tar.gz"
         )
         try:
-            manifest = create_backup(Path(path), alias=str(opts["database"]),  # type: ignore[arg-type]
-                                     key_dir=opts["key_dir"])  # type: ignore[arg-type]
+            manifest = create_backup(Path(path), alias=str(opts["database"]),
+                                     key_dir=opts["key_dir"])
         except BackupError as exc:
             raise CommandError(f"backup failed ({exc.code}): {exc.message}") from exc
         keys = sum(1 for m in manifest["members"] if m.startswith("keys/"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -29,8 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--yes", action="store_true",
                             help="Do not ask for confirmation (the database is replaced).")
 
-    def handle(self, *args: object, **opts: object) -> None:
-        path = Path(opts["path"])  # type: ignore[arg-type]
+    def handle(self, *args: object, **opts: Any) -> None:
+        path = Path(opts["path"])
         try:
             manifest = read_manifest(path)
             if opts["check"]:
@@ -47,7 +48,7 @@ class Command(BaseCommand):
                 if answer.strip() != "restore":
                     raise CommandError("restore cancelled")
             report = restore_backup(path, alias=str(opts["database"]),
-                                    key_dir=opts["key_dir"],  # type: ignore[arg-type]
+                                    key_dir=opts["key_dir"],
                                     restore_keys=not opts["no_keys"])
         except BackupError as exc:
             raise CommandError(f"restore refused ({exc.code}): {exc.message}") from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         )
         count.add_argument("--label", required=True)
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: object, **opts: Any) -> None:
         label = str(opts["label"])
         if opts["action"] == "count":
             from garita.audit.selectors import verify_chain
@@ -45,9 +46,9 @@ class Command(BaseCommand):
                                           "chain_checked": report.checked,
                                           "problem": report.problem}))
             return
-        events = int(opts["events"])  # type: ignore[arg-type]
-        pause = int(opts["pause_ms"]) / 1000  # type: ignore[arg-type]
-        progress: Path | None = opts["progress_file"]  # type: ignore[assignment]
+        events = int(opts["events"])
+        pause = int(opts["pause_ms"]) / 1000
+        progress: Path | None = opts["progress_file"]
         with transaction.atomic():
             for i in range(events):
                 audit.record(actor="fault-drill", action=ACTION, object_type="ops.drill",
