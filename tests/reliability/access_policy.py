@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from garita.accounts.roles import Role
+from garita.accounts.roles import GRANTS, Permission, Role
 
 PUBLIC = frozenset({"anonymous", *(r.value for r in Role)})
 STAFF = frozenset(r.value for r in Role)
@@ -28,6 +28,11 @@ R = Role
 
 def roles(*members: Role) -> frozenset[str]:
     return frozenset(m.value for m in members)
+
+
+def granted(perm: Permission) -> frozenset[str]:
+    """The roles holding a permission, so the table follows accounts.roles.GRANTS."""
+    return frozenset(r.value for r in GRANTS[perm])
 
 
 ADMIN_ONLY = roles(R.ADMINISTRATOR)
@@ -48,6 +53,9 @@ class Rule:
     # Probe with real requests (False only for endpoints with side effects on others,
     # e.g. sending SMS; they are still classified).
     probe: bool = True
+    # Operations on a case answer 404 to a representative or shelter outside its scope;
+    # False for the few that legitimately act on cases not yet in scope (filing an EOIR-28).
+    scoped: bool = True
     note: str = ""
 
 
@@ -84,7 +92,12 @@ POLICY: list[Rule] = [
     page("api-v1:openapi-json", PUBLIC),
     page("api-v1:openapi-view", PUBLIC),
     api("GET /api/v1/health", PUBLIC),
-    # -- add new endpoints below: one line each --
+    # -- add new endpoints below: one line each, e.g. --
+    # page("intake:case_detail", granted(Permission.CASE_VIEW)),
+    # page("waitlist:board", PUBLIC),
+    # api("GET /api/v1/intake/cases/{a_number}", granted(Permission.CASE_VIEW)),
+    # api("POST /api/v1/intake/cases/{case_id}/appearances",
+    #     granted(Permission.APPEARANCE_FILE), scoped=False),
 ]
 
 

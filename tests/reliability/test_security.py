@@ -189,7 +189,9 @@ def _production_env(**extra: str) -> dict[str, str]:
         GARITA_ALLOWED_HOSTS="garita.example.org",
         DJANGO_SETTINGS_MODULE="garita.config.settings",
     )
-    env.pop("GARITA_DEBUG", None)
+    # Artefacts of the test process (Playwright fixtures set the first) are not production.
+    for name in ("GARITA_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"):
+        env.pop(name, None)
     env.update(extra)
     return env
 
