@@ -26,7 +26,21 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 
 
 @pytest.fixture
-def admin_headers(db, settings, make_user) -> dict[str, str]:
+def in_process_requests():
+    """Keep the test's database connection across WSGI calls, as Django's test client does:
+    the request signals would otherwise close it inside the test's transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def admin_headers(db, settings, make_user, in_process_requests) -> dict[str, str]:
     from garita.accounts.models import ApiToken
     from garita.accounts.roles import Role
 
