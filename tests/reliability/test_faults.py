@@ -77,20 +77,29 @@ def test_other_errors_are_not_disguised_as_503(client, monkeypatch):
 # --- SIGKILL in the middle of a long write: real processes -----------------------------------
 
 
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    conf = connection.settings_dict
+    with psycopg.connect(host=conf["HOST"] or "127.0.0.1", port=conf["PORT"] or 5432,
+                         user=conf["USER"] or "postgres", password=conf["PASSWORD"] or None,
+                         dbname="postgres", autocommit=True) as pg:
+        pg.execute(sql)
+
+
+def _faults_db_name() -> str:
+    return f"{connection.settings_dict['NAME']}_faults"[:60]
+
+
 def _database_url(tmp_path: Path) -> str:
     """A throw-away database of the same vendor as the test run's."""
     conf = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{tmp_path / 'faults.sqlite3'}"
-    import psycopg
-
-    name = f"{conf['NAME']}_faults"[:60]
-    dsn = dict(host=conf["HOST"] or "127.0.0.1", port=conf["PORT"] or 5432,
-               user=conf["USER"] or "postgres", password=conf["PASSWORD"] or None,
-               dbname="postgres", autocommit=True)
-    with psycopg.connect(**dsn) as pg:
-        pg.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        pg.execute(f'CREATE DATABASE "{name}"')
+    name = _faults_db_name()
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    dsn = dict(host=conf["HOST"] or "127.0.0.1", port=conf["PORT"] or 5432)
     auth = conf["USER"] or "postgres"
     if conf["PASSWORD"]:
         auth += f":{conf['PASSWORD']}"
@@ -106,6 +115,8 @@ def stack(tmp_path):
     assert migrated.returncode == 0, migrated.stderr
     yield s
     s.stop_all()
+    if connection.vendor == "postgresql":
+        _pg_admin(f'DROP DATABASE IF EXISTS "{_faults_db_name()}" WITH (FORCE)')
 
 
 def test_sigkill_mid_write_leaves_a_valid_chain_and_nothing_half_written(stack, tmp_path):
