@@ -77,6 +77,8 @@ def world(db, settings, make_user, ports):
 
     # Argon2 is slow on purpose; this test is about access, not hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Webhooks are public to every role; their Twilio signature is tested by the hotline.
+    settings.GARITA_HOTLINE_VALIDATE_SIGNATURE = False
     shelter = Shelter.objects.create(name="Casa de la probe")
     people = {r.value: make_user(r) for r in Role}
     people[Role.SHELTER_STAFF.value].shelter = shelter
