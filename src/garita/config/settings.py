@@ -77,10 +77,12 @@ INSTALLED_APPS = [
     "garita.hotline",
     "garita.notifications",
     "garita.stats",
+    "garita.ops",
 ]
 
 MIDDLEWARE = [
     "garita.core.middleware.RequestIdMiddleware",
+    "garita.ops.middleware.DatabaseUnavailableMiddleware",
     "garita.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -120,6 +122,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'garita.sqlite3'}"),
         conn_max_age=int(os.environ.get("GARITA_DB_CONN_MAX_AGE", "0")),
+        # A persistent connection broken by a database restart is replaced on the next
+        # request instead of failing it (see garita.ops.middleware for the 503 meanwhile).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

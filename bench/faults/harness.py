@@ -1,0 +1,132 @@
+"""Fault-drill harness: run Garita's web server, worker and a long write as real processes.
+
+Used by tests/reliability/test_faults.py (short form) and bench/faults/kill_drill.py
+(long form). Everything binds to 127.0.0.1 and every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GARITA = [sys.executable, "-m", "garita.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def worker_command() -> list[str]:
+    """`garita worker` once the notifications engineer ships it, else django-tasks' worker."""
+    from django.core.management import get_commands
+
+    return ["worker"] if "worker" in get_commands() else ["db_worker"]
+
+
+@dataclass
+class Stack:
+    """Environment for one throw-away Garita installation (its own database and var/)."""
+
+    env: dict[str, str]
+    var_dir: Path
+    port: int = field(default_factory=free_port)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def garita(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*GARITA, *args], env=self.env, capture_output=True, text=True,
+                              timeout=timeout)
+
+    def spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        log = (self.var_dir / f"{name}.log").open("ab")
+        # Own process group: SIGKILL reaches gunicorn's master and its workers at once.
+        proc = subprocess.Popen([*GARITA, *args], env=self.env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs[name] = proc
+        return proc
+
+    def start_web(self, workers: int = 1) -> None:
+        self.spawn("web", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                   "--workers", str(workers), "--threads", "2")
+        self.wait_healthy()
+
+    def start_worker(self) -> None:
+        self.spawn("worker", *worker_command())
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def get(self, path: str, timeout: float = 5) -> tuple[int, dict[str, str], bytes]:
+        try:
+            with urllib.request.urlopen(self.url(path), timeout=timeout) as res:
+                return res.status, dict(res.headers), res.read()
+        except urllib.error.HTTPError as err:
+            return err.code, dict(err.headers), err.read()
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        last: object = None
+        while time.monotonic() < deadline:
+            try:
+                status, _, _ = self.get("/api/v1/health", timeout=2)
+                if status == 200:
+                    return
+                last = status
+            except OSError as exc:
+                last = exc
+            time.sleep(0.2)
+        raise TimeoutError(f"web server not healthy after {timeout}s: {last}")
+
+    def kill(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.kill(name)
+
+    def burst_state(self, label: str) -> dict[str, object]:
+        """How many of the label's events exist, and whether the whole audit chain verifies."""
+        proc = self.garita("fault_drill", "count", "--label", label)
+        if proc.returncode != 0:
+            raise RuntimeError(proc.stderr)
+        return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def wait_for_progress(path: Path, at_least: int, timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            done = int(path.read_text() or 0)
+        except (FileNotFoundError, ValueError):
+            done = 0
+        if done >= at_least:
+            return done
+        time.sleep(0.05)
+    raise TimeoutError(f"the write did not reach {at_least} steps in {timeout}s")
+
+
+def make_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(DATABASE_URL=database_url, GARITA_VAR_DIR=str(var_dir),
+               GARITA_KEY_DIR=str(var_dir / "keys"),
+               DJANGO_SETTINGS_MODULE="garita.config.settings",
+               GARITA_LOG_LEVEL="WARNING", WEB_CONCURRENCY="2")
+    env.update(extra)
+    return env
