@@ -41,7 +41,7 @@ class _Doc(FPDF):
         self.set_margins(18, 15, 18)
         self.add_page()
 
-    def title(self, text: str, sub: str = "") -> None:
+    def heading1(self, text: str, sub: str = "") -> None:
         self.set_font(FONT, "B", 15)
         self.multi_cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
         if sub:
@@ -111,7 +111,7 @@ def render_nta(c: dict[str, Any], lang: str = "en") -> bytes:
     """The I-862 Notice to Appear: content per 8 U.S.C. 1229(a)(1) and 8 CFR 1003.15."""
     with translation.override(lang):
         doc = _Doc()
-        doc.title(_("Notice to Appear"),
+        doc.heading1(_("Notice to Appear"),
                   _("In removal proceedings under section 240 of the Immigration and "
                     "Nationality Act") + f" · {c.get('a_number', '')}")
         _person_block(doc, c)
@@ -171,7 +171,7 @@ def render_hearing_notice(c: dict[str, Any], lang: str = "en") -> bytes:
     """A notice of a new or changed hearing: written notice with the new time and place."""
     with translation.override(lang):
         doc = _Doc()
-        doc.title(_("Notice of hearing in removal proceedings"), c.get("a_number", ""))
+        doc.heading1(_("Notice of hearing in removal proceedings"), c.get("a_number", ""))
         doc.field(_("Name"), c.get("name", ""))
         doc.field(_("A-number"), c.get("a_number", ""))
         if c.get("previous_at"):
@@ -200,7 +200,7 @@ def render_tear_sheet(c: dict[str, Any]) -> bytes:
             doc.set_draw_color(120, 120, 120)
             doc.dashed_line(18, doc.get_y(), 198, doc.get_y(), 2, 2)
             doc.ln(4)
-        doc.title(t["title"])
+        doc.heading1(t["title"])
         doc.field(t["name"], c.get("name", ""))
         doc.field(t["a_number"], c.get("a_number", ""))
         doc.para(t["report_intro"], size=11)
