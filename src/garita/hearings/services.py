@@ -20,7 +20,7 @@ from garita.accounts.permissions import require
 from garita.accounts.roles import Permission
 from garita.audit import services as audit
 from garita.core.errors import Conflict, DomainError
-from garita.hearings import domain, loader
+from garita.hearings import bulk, domain, loader
 from garita.hearings.models import (
     CourtSession,
     EarlyHearingWaiver,
@@ -69,10 +69,22 @@ def _chunks(seq: Sequence[Any], n: int) -> list[Sequence[Any]]:
 
 
 def _notify(events: list[CaseEvent]) -> int:
+    """Queue notices for these events: inline for ordinary batches; for very large ones
+    (a mass reschedule of a whole court) as notification tasks enqueued in this same
+    transaction, which the worker fans out through the same idempotent notify_bulk."""
+    from django.conf import settings
+
+    inline_max = getattr(settings, "GARITA_NOTIFY_INLINE_MAX", 5000)
     total = 0
+    if len(events) <= inline_max:
+        for chunk in _chunks(events, 5000):
+            total += notify_bulk(list(chunk))
+        return total
+    from garita.hearings.tasks import notify_events
+
     for chunk in _chunks(events, 5000):
-        total += notify_bulk(list(chunk))
-    return total
+        notify_events.enqueue([[e.case_id, e.event, e.hearing_id, e.version] for e in chunk])
+    return 0
 
 
 def _hearing_from(a: domain.Assignment, r: domain.Request, *, actor: Any,
@@ -84,6 +96,12 @@ def _hearing_from(a: domain.Assignment, r: domain.Request, *, actor: Any,
         family_key=family_key, served_at=r.served_at, waiver=r.waiver,
         created_by=actor if getattr(actor, "pk", None) else None, previous=previous,
     )
+
+
+HEARING_COLUMNS = ("case_id", "session_id", "court_id", "location_id", "calendar", "starts_at",
+                   "report_port_id", "report_at", "status", "outcome", "language",
+                   "interpreter_mode", "family_key", "served_at", "waiver", "relief",
+                   "outcome_notes", "version", "created_by_id", "created_at")
 
 
 @dataclass
@@ -119,18 +137,26 @@ def schedule_unscheduled(
         else:
             result.refused.append(domain.Refusal(r.case_id, "hearing.family_split"))
     by_id = {r.case_id: r for r in requests}
-    rows = [_hearing_from(a, by_id[a.case_id], actor=actor, calendar="master",
-                          family_key=by_id[a.case_id].family_key)
-            for a in result.assignments]
-    created = Hearing.objects.bulk_create(rows, batch_size=2000)
+    stamp = bulk.batch_stamp()
+    created_by = actor.pk if getattr(actor, "pk", None) else None
+    rows = []
+    for a in result.assignments:
+        r = by_id[a.case_id]
+        rows.append((a.case_id, a.slot_id, a.court_id, a.location_id, "master", a.starts_at,
+                     a.report_port_id, a.report_at, HearingStatus.SCHEDULED.value, "",
+                     r.language, a.interpreter_mode, r.family_key, r.served_at, r.waiver, "",
+                     "", 1, created_by, stamp))
+    bulk.insert_rows(Hearing, HEARING_COLUMNS, rows)
+    created = list(Hearing.objects.filter(created_at=stamp).values_list(
+        "id", "case_id", "starts_at"))
     report.scheduled = len(created)
-    report.hearing_ids = [h.pk for h in created]
+    report.hearing_ids = [hid for hid, _c, _s in created]
     report.refused = Counter(f.code for f in result.refused)
     if progress:
         progress(total, total)
     if notify:
-        _notify([CaseEvent(h.case_id, HEARING_SCHEDULED, h.pk, h.starts_at.isoformat())
-                 for h in created])
+        _notify([CaseEvent(cid, HEARING_SCHEDULED, hid, starts.isoformat())
+                 for hid, cid, starts in created])
     audit.record(actor=actor, action="hearing.schedule_bulk", object_type="hearings.hearing",
                  new={"scheduled": report.scheduled, "refused": dict(report.refused)})
     return report
@@ -555,19 +581,18 @@ def reschedule_apply(*, actor: Any, flt: RescheduleFilter, rule: domain.Reschedu
         moved_later=plan.later_than_target,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    changes = []
     params = []
+    changes = []
     adapt = connection.ops.adapt_datetimefield_value
     for row, a, _target in plan.moves:
-        changes.append(HearingChange(
-            hearing_id=row["id"], batch=batch, old_starts_at=row["starts_at"],
-            new_starts_at=a.starts_at, old_session_id=row["session_id"],
-            new_session_id=a.slot_id, reason=reason, changed_at=now,
-        ))
+        changes.append((row["id"], batch.pk, row["starts_at"], a.starts_at, row["session_id"],
+                        a.slot_id, reason, now))
         params.append((a.slot_id, a.location_id, adapt(a.starts_at),
                        adapt(a.report_at) if a.report_at else None, a.interpreter_mode,
                        row["id"]))
-    HearingChange.objects.bulk_create(changes, batch_size=5000)
+    bulk.insert_rows(HearingChange, ("hearing_id", "batch_id", "old_starts_at", "new_starts_at",
+                                     "old_session_id", "new_session_id", "reason",
+                                     "changed_at"), changes)
     table = Hearing._meta.db_table
     with connection.cursor() as cur:
         cur.executemany(
@@ -581,7 +606,8 @@ def reschedule_apply(*, actor: Any, flt: RescheduleFilter, rule: domain.Reschedu
         Case.objects.filter(pk__in=list(chunk)).update(info_changed_at=now)
     from garita.notices.services import hearing_notices_bulk
 
-    hearing_notices_bulk(moves=[(row["id"], row["case_id"]) for row, _a, _t in plan.moves],
+    hearing_notices_bulk(moves=[(row["id"], row["case_id"], row["starts_at"])
+                                for row, _a, _t in plan.moves],
                          actor=actor, batch=batch)
     _notify([CaseEvent(row["case_id"], HEARING_CHANGED, row["id"], a.starts_at.isoformat())
              for row, a, _t in plan.moves])
