@@ -31,12 +31,15 @@ def main() -> None:
     requests = {r.case_id: r for r in loader.requests_for(served_at=now)}
     slots = loader.slots(since=now)
     ports = loader.port_rules()
-    t0 = time.perf_counter()
+    cpu0, t0 = time.process_time(), time.perf_counter()
     report = schedule_unscheduled(actor=CliClerk())
-    elapsed = time.perf_counter() - t0
-    print(f"scheduled {report.scheduled} of {n} in {elapsed:.1f} s "
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    print(f"scheduled {report.scheduled} of {n} in {elapsed:.1f} s wall, {cpu:.1f} s CPU "
           f"({'PASS' if elapsed < 60 else 'FAIL'} < 60 s); refused: {dict(report.refused)}")
-    print(f"notifications queued: {Notification.objects.count()}")
+    from django_tasks_db.models import DBTaskResult
+
+    print(f"notifications queued inline: {Notification.objects.count()}; notification tasks "
+          f"enqueued: {DBTaskResult.objects.filter(task_path__endswith='notify_events').count()}")
     rows = Hearing.objects.values_list("case_id", "session_id", "starts_at", "report_at",
                                        "report_port_id", "interpreter_mode", "court_id",
                                        "location_id", "served_at")

@@ -17,14 +17,46 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 
 
+class RawJSON(str):
+    """JSON already serialised once (the same content shared by several rows)."""
+
+
+def fast_datetime(value: dt.datetime | None) -> Any:
+    """What the backend stores for an aware datetime, without the ORM's per-value checks:
+    SQLite keeps naive UTC text (as Django writes it); PostgreSQL takes the datetime."""
+    if value is None:
+        return None
+    if connection.vendor == "sqlite":
+        return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+    return value
+
+
+def _json(value: Any) -> str:
+    if isinstance(value, RawJSON):
+        return value
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+def raw_rows(queryset: Any) -> list[tuple[Any, ...]]:
+    """The rows of a values_list() queryset without per-value converters (fast for 100,000
+    rows): SQLite gives datetimes and JSON as text, PostgreSQL as Python objects."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def parse_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _adapter(field: models.Field) -> Any:
     if isinstance(field, models.DateTimeField):
-        adapt = connection.ops.adapt_datetimefield_value
-        return lambda v: adapt(v) if v is not None else None
+        return fast_datetime
     if isinstance(field, models.DateField):
         return lambda v: connection.ops.adapt_datefield_value(v) if v is not None else None
     if isinstance(field, models.JSONField):
-        return lambda v: json.dumps(v, cls=DjangoJSONEncoder, ensure_ascii=False)
+        return _json
     return None
 
 

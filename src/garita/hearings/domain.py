@@ -202,6 +202,8 @@ class Scheduler:
         self.next_day: dict[tuple[int, str], list[int]] = {}
         self._local_date: dict[int, dt.date] = {}
         self._report_date: dict[tuple[int, int], tuple[dt.datetime, dt.date]] = {}
+        self._modes: dict[tuple[int, tuple[str, ...], dt.date], str | None] = {}
+        self._hints: dict[tuple[object, ...], tuple[int, dt.datetime]] = {}
         for key, lst in groups.items():
             lst.sort(key=lambda s: (s.starts_at, s.id))
             self.lists[key] = lst
@@ -296,8 +298,21 @@ class Scheduler:
             ))
         return out
 
+    def _mode(self, court_id: int, langs: tuple[str, ...], day: dt.date) -> str | None:
+        key = (court_id, langs, day)
+        if key in self._modes:
+            return self._modes[key]
+        mode = self._modes[key] = combine_modes(self.interpreters(court_id, lang, day)
+                                                for lang in langs)
+        return mode
+
     def first_fit(self, group: Sequence[Request]) -> Slot | str:
-        """The earliest session that takes the whole family, or the refusal code."""
+        """The earliest session that takes the whole family, or the refusal code.
+
+        Sessions are only ever filled, never freed, during a run, so a session that could
+        not take a family of this shape (port, languages, size) never can later: a hint
+        per shape lets the next search start where the last one succeeded.
+        """
         head = group[0]
         rule = self.ports.get(head.port_id)
         if rule is None:
@@ -313,24 +328,44 @@ class Scheduler:
             max(earliest_start(r.served_at, r.waiver) for r in group),
             max((r.not_before for r in group if r.not_before), default=group[0].served_at),
         )
+        langs = tuple(sorted({r.language for r in group}))
+        size = len(group)
+        escorted = sum(1 for r in group if r.needs_escort)
+        shape = (key, rule.port_id, langs, escorted, size)
         i = bisect.bisect_left(self.starts[key], earliest)
+        hint = self._hints.get(shape)
+        if hint is not None and hint[1] <= earliest:
+            i = max(i, hint[0])
         n = len(lst)
+        free = self.free
+        loc = rule.location_id
         last_code = "hearing.session_full" if i < n else "hearing.no_session"
         while True:
             i = self._find(key, i)
             if i >= n:
                 return last_code
             s = lst[i]
-            code = self.check(group, s)
-            if code is None:
-                return s
-            last_code = code
-            if code == "hearing.no_interpreter" or (
-                code == "hearing.escort_full" and self.report(s, rule)[1] == self.local_date(s)
-            ):
-                i = self.next_day[key][i]  # the whole day fails the same way
-            else:
+            if loc is not None and s.location_id != loc:
+                last_code = "hearing.wrong_court"
                 i += 1
+                continue
+            if free[s.id] < size:
+                last_code = "hearing.session_full"
+                i += 1
+                continue
+            day = self.local_date(s)
+            if self._mode(s.court_id, langs, day) is None:
+                last_code = "hearing.no_interpreter"
+                i = self.next_day[key][i]  # the whole day lacks the interpreter
+                continue
+            if escorted:
+                _at, rday = self.report(s, rule)
+                if self.escort_used[(rule.port_id, rday)] + escorted > rule.escort_capacity:
+                    last_code = "hearing.escort_full"
+                    i = self.next_day[key][i] if rday == day else i + 1
+                    continue
+            self._hints[shape] = (i, earliest)
+            return s
 
     def schedule(self, requests: Iterable[Request],
                  progress: Callable[[int], None] | None = None) -> Result:

@@ -63,30 +63,40 @@ def slots(*, since: dt.datetime, court_ids: Collection[int] | None = None,
     return out
 
 
-def usage(*, since: dt.datetime, exclude_ids: Collection[int] = (),
+def usage(*, since: dt.datetime,
+          exclude: Collection[tuple[int | None, int | None, dt.datetime | None]] = (),
           ports: dict[int, domain.PortRule] | None = None
           ) -> tuple[dict[int, int], dict[tuple[int, dt.date], int]]:
-    """Seats taken per session and escorts booked per (port, local morning)."""
+    """Seats taken per session and escorts booked per (port, local morning), counted in SQL;
+    `exclude` lists (session, report port, report time) of hearings about to move."""
     qs = Hearing.objects.filter(status=HearingStatus.SCHEDULED, starts_at__gte=since)
-    excluded = set(exclude_ids)
     used: dict[int, int] = defaultdict(int)
     escort: dict[tuple[int, dt.date], int] = defaultdict(int)
     tzs = {pid: p.tz for pid, p in (ports or port_rules()).items()}
-    for hid, sid, pid, rep in qs.values_list("id", "session_id", "report_port_id", "report_at"):
-        if hid in excluded:
-            continue
+    for sid, n in qs.filter(session__isnull=False).values_list("session_id").annotate(
+            n=Count("id")).order_by():
+        used[sid] += n
+    per_report: dict[tuple[int, dt.datetime], int] = defaultdict(int)
+    for pid, rep, n in qs.filter(report_port__isnull=False, report_at__isnull=False
+                                 ).values_list("report_port_id", "report_at").annotate(
+            n=Count("id")).order_by():
+        per_report[(pid, rep)] += n
+    for sid, pid, rep in exclude:
         if sid is not None:
-            used[sid] += 1
+            used[sid] -= 1
         if pid is not None and rep is not None:
-            escort[(pid, rep.astimezone(domain.zone(tzs.get(pid, "UTC"))).date())] += 1
+            per_report[(pid, rep)] -= 1
+    for (pid, rep), n in per_report.items():
+        escort[(pid, rep.astimezone(domain.zone(tzs.get(pid, "UTC"))).date())] += n
     return used, escort
 
 
 def build_scheduler(*, since: dt.datetime | None = None, court_ids: Collection[int] | None = None,
-                    exclude_hearing_ids: Collection[int] = ()) -> domain.Scheduler:
+                    exclude: Collection[tuple[int | None, int | None, dt.datetime | None]] = ()
+                    ) -> domain.Scheduler:
     since = since or timezone.now()
     ports = port_rules()
-    used, escort = usage(since=since, exclude_ids=exclude_hearing_ids, ports=ports)
+    used, escort = usage(since=since, exclude=exclude, ports=ports)
     return domain.Scheduler(
         slots(since=since, court_ids=court_ids), ports, interpreter_lookup(court_ids),
         used=used, escort_used=escort,
@@ -119,9 +129,11 @@ def requests_for(case_ids: Collection[int] | None = None, *, served_at: dt.datet
     )
     if case_ids is not None:
         qs = qs.filter(pk__in=list(case_ids))
-    rows = list(qs.values_list(
+    from garita.hearings.bulk import parse_json, raw_rows
+
+    rows = raw_rows(qs.order_by("person__encounter__occurred_at", "id").values_list(
         "id", "port_id", "person__languages", "person__encounter_id",
-        "person__encounter__family_type", "status", "person__encounter__occurred_at",
+        "person__encounter__family_type", "status",
     ))
     ids = [r[0] for r in rows]
     waivers = set(EarlyHearingWaiver.objects.filter(case_id__in=ids).values_list(
@@ -129,7 +141,8 @@ def requests_for(case_ids: Collection[int] | None = None, *, served_at: dt.datet
         EarlyHearingWaiver.objects.values_list("case_id", flat=True))
     prio = priorities(ids)
     out = []
-    for cid, port_id, langs, enc_id, ftype, status, occurred in sorted(rows, key=lambda r: (r[6], r[0])):
+    for cid, port_id, langs, enc_id, ftype, status in rows:
+        langs = parse_json(langs)
         out.append(domain.Request(
             case_id=cid, port_id=port_id, language=(langs or ["spa"])[0], served_at=now,
             family_key=f"e{enc_id}" if ftype == FamilyType.FAMILY_UNIT else "",

@@ -139,6 +139,7 @@ def schedule_unscheduled(
     by_id = {r.case_id: r for r in requests}
     stamp = bulk.batch_stamp()
     created_by = actor.pk if getattr(actor, "pk", None) else None
+    starts = {a.case_id: a.starts_at for a in result.assignments}
     rows = []
     for a in result.assignments:
         r = by_id[a.case_id]
@@ -147,8 +148,8 @@ def schedule_unscheduled(
                      r.language, a.interpreter_mode, r.family_key, r.served_at, r.waiver, "",
                      "", 1, created_by, stamp))
     bulk.insert_rows(Hearing, HEARING_COLUMNS, rows)
-    created = list(Hearing.objects.filter(created_at=stamp).values_list(
-        "id", "case_id", "starts_at"))
+    created = [(hid, cid, starts[cid]) for hid, cid in bulk.raw_rows(
+        Hearing.objects.filter(created_at=stamp).values_list("id", "case_id"))]
     report.scheduled = len(created)
     report.hearing_ids = [hid for hid, _c, _s in created]
     report.refused = Counter(f.code for f in result.refused)
@@ -500,11 +501,16 @@ def _matching(flt: RescheduleFilter) -> list[dict[str, Any]]:
     if flt.date_to:
         qs = qs.filter(starts_at__lt=dt.datetime.combine(flt.date_to + dt.timedelta(days=1),
                                                          dt.time(), z))
-    return list(qs.values(
-        "id", "case_id", "session_id", "starts_at", "calendar", "language", "family_key",
-        "report_port_id", "case__port_id", "location__timezone", "court__timezone",
-        "court_id", "version",
-    ).order_by("starts_at", "id"))
+    return [dict(zip(MATCH_FIELDS, row, strict=True))
+            for row in qs.order_by("starts_at", "id").values_list(*MATCH_FIELDS)]
+
+
+MATCH_FIELDS = (
+    "id", "case_id", "session_id", "starts_at", "calendar", "language", "family_key",
+    "report_port_id", "report_at", "case__port_id", "location__timezone", "court__timezone",
+    "court_id", "case__a_number", "case__person__given_names", "case__person__surnames",
+    "case__person__aliases", "case__person__nationality", "case__person__languages",
+)
 
 
 def reschedule_plan(flt: RescheduleFilter, rule: domain.RescheduleRule) -> ReschedulePlan:
@@ -514,7 +520,9 @@ def reschedule_plan(flt: RescheduleFilter, rule: domain.RescheduleRule) -> Resch
     if not rows:
         return plan
     now = timezone.now()
-    sched = loader.build_scheduler(since=now, exclude_hearing_ids=[r["id"] for r in rows])
+    sched = loader.build_scheduler(since=now, exclude=[
+        (r["session_id"], r["report_port_id"], r["report_at"]) for r in rows
+        if r["starts_at"] >= now])
     # Families in one session move together: they share a request group.
     groups: dict[tuple[str, int], list[tuple[dict[str, Any], domain.Request, dt.date]]] = {}
     order: list[tuple[str, int]] = []
@@ -583,7 +591,7 @@ def reschedule_apply(*, actor: Any, flt: RescheduleFilter, rule: domain.Reschedu
     )
     params = []
     changes = []
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = bulk.fast_datetime
     for row, a, _target in plan.moves:
         changes.append((row["id"], batch.pk, row["starts_at"], a.starts_at, row["session_id"],
                         a.slot_id, reason, now))
@@ -606,9 +614,8 @@ def reschedule_apply(*, actor: Any, flt: RescheduleFilter, rule: domain.Reschedu
         Case.objects.filter(pk__in=list(chunk)).update(info_changed_at=now)
     from garita.notices.services import hearing_notices_bulk
 
-    hearing_notices_bulk(moves=[(row["id"], row["case_id"], row["starts_at"])
-                                for row, _a, _t in plan.moves],
-                         actor=actor, batch=batch)
+    hearing_notices_bulk(moves=[(row, a) for row, a, _t in plan.moves], actor=actor,
+                         batch=batch)
     _notify([CaseEvent(row["case_id"], HEARING_CHANGED, row["id"], a.starts_at.isoformat())
              for row, a, _t in plan.moves])
     audit.record(actor=actor, action="hearing.reschedule_mass", obj=batch,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +26,6 @@ from garita.hearings.models import Hearing, HearingStatus, RescheduleBatch
 from garita.intake.models import Address, Case, CaseStatus
 from garita.intake.pins import new_pin, pin_digest
 from garita.intake.services import case_transition
-from garita.notices import render
 from garita.notices.models import Acknowledgement, Notice, NoticeKind, ServiceMethod
 
 LANGUAGE_NAMES = domain.KNOWN_LANGUAGES
@@ -134,6 +134,8 @@ def nta_issue(*, actor: Any, case: Case, override_reason: str = "", language: st
                  address_override_by=actor if bad_address else None)
     if render_pdf:
         # The plain PIN is printed, never stored: the PDF is the served record.
+        from garita.notices import render
+
         _store_pdf(nta, render.render_nta({**content, "pin": pin}, lang))
     nta.save()
     if hearing.report_at is not None:
@@ -185,67 +187,56 @@ NOTICE_COLUMNS = ("case_id", "hearing_id", "kind", "language", "content", "issue
                   "service_method", "acknowledgement", "service_proof", "pdf_sha256",
                   "reschedule_batch_id")
 
-_BULK_FIELDS = (
-    "id", "case_id", "case__a_number", "case__person__given_names", "case__person__surnames",
-    "case__person__aliases", "case__person__nationality", "case__person__languages",
-    "language", "starts_at", "location__timezone", "court__timezone", "court__name",
-    "location__name", "location__address", "location__video_to_court__name", "calendar",
-    "interpreter_mode", "report_at", "report_port__name", "report_port__address",
-    "report_port__timezone", "case__port__timezone",
-)
 
-
-def hearing_notices_bulk(*, moves: Sequence[tuple[int, int, dt.datetime]], actor: Any,
+def hearing_notices_bulk(*, moves: Sequence[tuple[dict[str, Any], Any]], actor: Any,
                          batch: RescheduleBatch) -> int:
     """A notice of hearing (and a tear sheet) for every rescheduled hearing, in bulk.
 
-    `moves` are (hearing id, case id, previous start). Content is the facts stated; the PDF
-    renders on first download (these notices carry no PIN). Runs inside the reschedule's
-    transaction, with plain rows rather than model instances to stay fast at 100,000.
+    `moves` are (the hearing as it was, with its person's facts; its new assignment).
+    Content is the facts stated; the PDF renders on first download (these notices carry no
+    PIN). Runs inside the reschedule's transaction, from plain rows, to stay fast at 100,000.
     """
+    from garita.core.models import Port
     from garita.hearings import bulk
+    from garita.hearings.models import HearingLocation
 
-    previous = {hid: old for hid, _cid, old in moves}
-    ids = list(previous)
+    locs = {loc.pk: loc for loc in HearingLocation.objects.select_related(
+        "court", "video_to_court")}
+    ports = {p.pk: p for p in Port.objects.all()}
     now = timezone.now()
     issued_by = actor.pk if getattr(actor, "pk", None) else None
-    total = 0
-    for start in range(0, len(ids), 5000):
-        rows: list[tuple[Any, ...]] = []
-        for v in Hearing.objects.filter(pk__in=ids[start:start + 5000]).values_list(
-                *_BULK_FIELDS):
-            d = dict(zip(_BULK_FIELDS, v, strict=True))
-            langs = d["case__person__languages"] or ["spa"]
-            content = {
-                "a_number": d["case__a_number"],
-                "name": f"{d['case__person__given_names']} {d['case__person__surnames']}",
-                "aliases": d["case__person__aliases"] or [],
-                "nationality": d["case__person__nationality"],
-                "language": d["language"] or langs[0],
-                "language_name": LANGUAGE_NAMES.get(langs[0], langs[0]),
-                "hearing_at": d["starts_at"].isoformat(),
-                "tz": d["location__timezone"] or d["court__timezone"],
-                "court_name": d["court__name"], "location_name": d["location__name"],
-                "location_address": d["location__address"],
-                "video_from": d["location__video_to_court__name"] or "",
-                "calendar": d["calendar"], "hearing_id": d["id"],
-                "interpreter": d["interpreter_mode"],
-                "previous_at": previous[d["id"]].isoformat(), "reason": batch.reason,
-                "port_tz": d["report_port__timezone"] or d["case__port__timezone"],
-            }
-            if d["report_at"] is not None:
-                content.update(report_at=d["report_at"].isoformat(),
-                               port_name=d["report_port__name"],
-                               port_address=d["report_port__address"])
-            lang = _ui_lang(langs[0])
-            rows.append((d["case_id"], d["id"], NoticeKind.HEARING_NOTICE.value, lang, content,
-                         now, issued_by, "", False, "", "", "", "", batch.pk))
-            if d["report_at"] is not None:
-                rows.append((d["case_id"], d["id"], NoticeKind.TEAR_SHEET.value,
-                             content["language"], content, now, issued_by, "", False, "", "",
-                             "", "", batch.pk))
-        total += bulk.insert_rows(Notice, NOTICE_COLUMNS, rows)
-    return total
+    rows: list[tuple[Any, ...]] = []
+    for d, a in moves:
+        loc = locs[a.location_id]
+        langs = bulk.parse_json(d["case__person__languages"]) or ["spa"]
+        aliases = bulk.parse_json(d["case__person__aliases"]) or []
+        content: dict[str, Any] = {
+            "a_number": d["case__a_number"],
+            "name": f"{d['case__person__given_names']} {d['case__person__surnames']}",
+            "aliases": aliases, "nationality": d["case__person__nationality"],
+            "language": d["language"] or langs[0],
+            "language_name": LANGUAGE_NAMES.get(langs[0], langs[0]),
+            "hearing_at": a.starts_at.isoformat(), "tz": loc.tz,
+            "court_name": loc.court.name, "location_name": loc.name,
+            "location_address": loc.address,
+            "video_from": loc.video_to_court.name if loc.video_to_court_id else "",
+            "calendar": d["calendar"], "hearing_id": d["id"], "interpreter": a.interpreter_mode,
+            "previous_at": d["starts_at"].isoformat(), "reason": batch.reason,
+        }
+        port = ports.get(a.report_port_id) if a.report_port_id else None
+        if port is not None and a.report_at is not None:
+            content.update(report_at=a.report_at.isoformat(), port_name=port.name,
+                           port_address=port.address, port_tz=port.timezone)
+        else:
+            content["port_tz"] = ports[d["case__port_id"]].timezone
+        shared = bulk.RawJSON(json.dumps(content, ensure_ascii=False))
+        rows.append((d["case_id"], d["id"], NoticeKind.HEARING_NOTICE.value,
+                     _ui_lang(langs[0]), shared, now, issued_by, "", False, "", "", "", "",
+                     batch.pk))
+        if port is not None and a.report_at is not None:
+            rows.append((d["case_id"], d["id"], NoticeKind.TEAR_SHEET.value, content["language"],
+                         shared, now, issued_by, "", False, "", "", "", "", batch.pk))
+    return bulk.insert_rows(Notice, NOTICE_COLUMNS, rows)
 
 
 @transaction.atomic
@@ -316,4 +307,6 @@ def notice_pdf(notice: Notice) -> bytes:
     """The served record: the stored PDF, or the notice rendered from its stated facts."""
     if notice.pdf:
         return bytes(notice.pdf)
+    from garita.notices import render
+
     return render.render(notice.kind, notice.content, notice.language)
