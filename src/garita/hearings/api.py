@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from garita.core.errors import DomainError, NotFound
 from garita.hearings import domain, selectors, services
@@ -80,7 +80,7 @@ class ScheduleIn(Schema):
 
 @router.post("/cases/{a_number}/schedule", response={201: list[HearingOut]})
 def schedule_case(request: HttpRequest, a_number: str, payload: ScheduleIn
-                  ) -> tuple[int, list[dict[str, Any]]]:
+                  ) -> Status[list[dict[str, Any]]]:
     """Schedule the case (and its family) in a session, or the earliest that fits."""
     case = case_get_for(request.user, a_number=a_number)
     session = None
@@ -105,8 +105,8 @@ def schedule_case(request: HttpRequest, a_number: str, payload: ScheduleIn
             "hearing.wrong_calendar"], field="calendar")
     created = services.hearing_schedule(actor=request.user, case=case, session=session,
                                         calendar=payload.calendar)
-    return 201, [hearing_out(Hearing.objects.select_related(
-        "case", "court", "location__court", "report_port").get(pk=h.pk)) for h in created]
+    return Status(201, [hearing_out(Hearing.objects.select_related(
+        "case", "court", "location__court", "report_port").get(pk=h.pk)) for h in created])
 
 
 class CheckInIn(Schema):
@@ -133,12 +133,12 @@ class EscortIn(Schema):
 
 
 @router.post("/escort-runs", response={201: dict})
-def escort_start(request: HttpRequest, payload: EscortIn) -> tuple[int, dict[str, Any]]:
+def escort_start(request: HttpRequest, payload: EscortIn) -> Status[dict[str, Any]]:
     hs = [_hearing(request, i) for i in payload.hearing_ids]
     run = services.escort_run_start(actor=request.user, hearings=hs,
                                     departed_at=_aware(payload.departed_at, "departed_at"))
-    return 201, {"id": run.pk, "port": run.port.slug, "date": run.date.isoformat(),
-                 "sequence": run.sequence}
+    return Status(201, {"id": run.pk, "port": run.port.slug, "date": run.date.isoformat(),
+                        "sequence": run.sequence})
 
 
 class ArriveIn(Schema):
@@ -234,12 +234,13 @@ def reschedule_preview(request: HttpRequest, payload: RescheduleIn) -> dict[str,
 
 
 @router.post("/reschedule/apply", response={201: dict})
-def reschedule_apply(request: HttpRequest, payload: RescheduleIn) -> tuple[int, dict[str, Any]]:
+def reschedule_apply(request: HttpRequest, payload: RescheduleIn) -> Status[dict[str, Any]]:
     """Moves every matching hearing in one transaction, or nothing if any conflicts."""
     flt, rule = _reschedule_args(payload)
     batch = services.reschedule_apply(actor=request.user, flt=flt, rule=rule,
                                       reason=payload.reason)
-    return 201, {"batch": batch.pk, "moved": batch.moved, "later_than_target": batch.moved_later}
+    return Status(201, {"batch": batch.pk, "moved": batch.moved,
+                        "later_than_target": batch.moved_later})
 
 
 class SessionOut(Schema):
@@ -256,7 +257,9 @@ class SessionOut(Schema):
 @router.get("/sessions", response=list[SessionOut])
 def sessions(request: HttpRequest, court: str | None = None, date_from: dt.date | None = None,
              date_to: dt.date | None = None) -> list[dict[str, Any]]:
-    to_dt = (lambda d: dt.datetime.combine(d, dt.time(), dt.UTC) if d else None)
+    def to_dt(d: dt.date | None) -> dt.datetime | None:
+        return dt.datetime.combine(d, dt.time(), dt.UTC) if d else None
+
     out = []
     for s in selectors.sessions_list(request.user, court_slug=court, date_from=to_dt(date_from),
                                      date_to=to_dt(date_to)):

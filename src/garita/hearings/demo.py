@@ -212,7 +212,7 @@ def _set_case_states(ctx: SeedContext, info: dict[int, tuple[Any, ...]],
     in proceedings in the US; a final outcome sets the final state. PINs set in bulk."""
     adapt = connection.ops.adapt_datetimefield_value
     params = []
-    for cid, req in by_case.items():
+    for cid in by_case:
         status = info[cid][3]
         target = CaseStatus.RETURNED_TO_MEXICO if status == CaseStatus.AMENABLE else (
             CaseStatus.IN_PROCEEDINGS)

@@ -41,12 +41,12 @@ class HearingLocation(models.Model):
         help_text=_("Tent courts: the judge appears by video from this court."),
     )
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def tz(self) -> str:
         return self.timezone or self.court.timezone
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Judge(models.Model):
@@ -172,6 +172,9 @@ class Hearing(models.Model):
         ordering = ["starts_at"]
         indexes = [models.Index(fields=["case", "status", "starts_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
 
 class InterpreterAvailability(models.Model):
     """An interpreter for a language at a court: on one date, or on given weekdays."""
@@ -188,6 +191,9 @@ class InterpreterAvailability(models.Model):
 
     class Meta:
         verbose_name_plural = _("interpreter availability")
+
+    def __str__(self) -> str:
+        return f"{self.court_id} {self.language} {self.mode}"
 
 
 class PortHearingSettings(models.Model):
@@ -209,6 +215,9 @@ class PortHearingSettings(models.Model):
     class Meta:
         verbose_name_plural = _("port hearing settings")
 
+    def __str__(self) -> str:
+        return f"{self.port} → {self.court}"
+
     @property
     def escort_capacity(self) -> int:
         return self.escort_persons_per_run * self.escort_runs_per_morning
@@ -224,6 +233,9 @@ class SchedulingPolicy(models.Model):
     horizon_days = models.PositiveIntegerField(_("schedule at most this many days ahead"),
                                                default=730)
 
+    def __str__(self) -> str:
+        return "scheduling policy"
+
     @classmethod
     def current(cls) -> SchedulingPolicy:
         obj, _created = cls.objects.get_or_create(pk=1)
@@ -238,6 +250,9 @@ class CasePriorityFlag(models.Model):
     class Meta:
         unique_together = [("case", "flag")]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.flag}"
+
 
 class EarlyHearingWaiver(models.Model):
     """The person asked in writing for a first hearing sooner than 10 days (1229(b)(1))."""
@@ -247,6 +262,9 @@ class EarlyHearingWaiver(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
     note = models.TextField(_("note"), blank=True)
+
+    def __str__(self) -> str:
+        return f"waiver {self.case_id}"
 
 
 class EscortRun(models.Model):
@@ -261,6 +279,9 @@ class EscortRun(models.Model):
     class Meta:
         unique_together = [("port", "date", "sequence")]
 
+    def __str__(self) -> str:
+        return f"{self.port} {self.date} #{self.sequence}"
+
 
 class RescheduleBatch(models.Model):
     """One mass reschedule: its filter, rule, counts and who ran it."""
@@ -273,6 +294,9 @@ class RescheduleBatch(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"reschedule {self.pk}"
 
 
 class HearingChange(models.Model):
@@ -289,3 +313,6 @@ class HearingChange(models.Model):
                                     related_name="+")
     reason = models.TextField(blank=True)
     changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.hearing_id}: {self.old_starts_at} -> {self.new_starts_at}"

@@ -45,7 +45,6 @@ def _aware(text: str, tz_name: str) -> dt.datetime | None:
 @login_required
 def case_page(request: HttpRequest, a_number: str) -> HttpResponse:
     history = selectors.case_history(request.user, a_number=a_number)
-    case = history["case"]
     now = timezone.now()
     user = request.user
     hearings = history["hearings"]

@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from garita.intake.selectors import case_get_for
 from garita.notices import services
@@ -58,7 +58,7 @@ class NtaIn(Schema):
 
 
 @router.post("/nta", response={201: NoticeOut})
-def nta_issue(request: HttpRequest, payload: NtaIn) -> tuple[int, dict[str, Any]]:
+def nta_issue(request: HttpRequest, payload: NtaIn) -> Status[dict[str, Any]]:
     """Issue the NTA for the case's scheduled hearing (refused without time and place, or
     with a placeholder address unless a supervisor overrides with a reason)."""
     case = case_get_for(request.user, a_number=payload.a_number)
@@ -66,7 +66,7 @@ def nta_issue(request: HttpRequest, payload: NtaIn) -> tuple[int, dict[str, Any]
                                    override_reason=payload.override_reason,
                                    language=payload.language if payload.language in (
                                        "en", "es", "pt", "ht") else "")
-    return 201, notice_out(nta)
+    return Status(201, notice_out(nta))
 
 
 @router.get("/cases/{a_number}", response=list[NoticeOut])

@@ -63,6 +63,9 @@ class Notice(models.Model):
         ordering = ["issued_at", "id"]
         indexes = [models.Index(fields=["case", "kind"])]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id}"
+
     @property
     def is_served(self) -> bool:
         return self.served_at is not None

@@ -198,7 +198,9 @@ def render_tear_sheet(c: dict[str, Any]) -> bytes:
         if i:
             doc.ln(4)
             doc.set_draw_color(120, 120, 120)
-            doc.dashed_line(18, doc.get_y(), 198, doc.get_y(), 2, 2)
+            doc.set_dash_pattern(dash=2, gap=2)
+            doc.line(18, doc.get_y(), 198, doc.get_y())
+            doc.set_dash_pattern()
             doc.ln(4)
         doc.heading1(t["title"])
         doc.field(t["name"], c.get("name", ""))
