@@ -70,6 +70,10 @@ def seed(ctx: SeedContext) -> None:
         "id", "a_number", "port_id", "status", "person__languages", "person__encounter_id",
         "person__encounter__family_type", "person__encounter__occurred_at",
         "person__given_names", "person__surnames", "person__nationality"))
+    # Never put anyone with an open fear claim on the MPP track (screening decides).
+    from garita.screening.selectors import has_open_fear_claim
+
+    rows = [r for r in rows if not has_open_fear_claim(Case(pk=r[0], status=r[3]))]
     if not rows:
         ctx.say("hearings: no amenable or not-amenable cases to schedule; skipped")
         return

@@ -69,6 +69,8 @@ def case_page(request: HttpRequest, a_number: str) -> HttpResponse:
         "can_outcome": has(user, Permission.HEARING_RECORD_OUTCOME),
         "has_scheduled": any(h.status == "scheduled" for h in hearings),
         "has_nta": any(n.kind == "nta" and not n.superseded for n in history["notices"]),
+        "can_return": has(user, Permission.NOTICE_ISSUE) and history["case"].status == "nta_issued"
+        and any(n.kind == "nta" and n.served_at for n in history["notices"]),
     })
 
 
@@ -117,6 +119,14 @@ def _serve(request: HttpRequest, case: Any) -> Any:
         served_at=_aware(request.POST.get("served_at", ""), case.port.timezone),
         proof=request.POST.get("proof", ""))
     return _("Service recorded.")
+
+
+@action("return")
+def _return(request: HttpRequest, case: Any) -> Any:
+    from garita.notices.services import case_return_to_mexico
+
+    case_return_to_mexico(actor=request.user, case=case)
+    return _("The person was returned to Mexico to await the hearing.")
 
 
 @action("check_in")

@@ -303,6 +303,21 @@ def notice_record_service(
     return notice
 
 
+@transaction.atomic
+def case_return_to_mexico(*, actor: Any, case: Case) -> Case:
+    """Return an MPP case to Mexico to await the hearing: only after the NTA, with its time
+    and place, has been served; intake refuses it while a fear claim is open."""
+    require(actor, Permission.NOTICE_ISSUE)
+    served = case.notices.filter(kind=NoticeKind.NTA, superseded=False,
+                                 served_at__isnull=False).exists()
+    if not served:
+        raise DomainError("notice.nta_not_served",
+                          _("Serve the Notice to Appear (with its time and place) before the "
+                            "person is returned to Mexico."), status=409)
+    return case_transition(actor=actor, case=case, to=CaseStatus.RETURNED_TO_MEXICO,
+                           reason="MPP return after NTA service")
+
+
 def notice_pdf(notice: Notice) -> bytes:
     """The served record: the stored PDF, or the notice rendered from its stated facts."""
     if notice.pdf:

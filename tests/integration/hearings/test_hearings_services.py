@@ -246,3 +246,15 @@ def test_bulk_schedule_of_all_unscheduled_cases(clerk, courts):
     report = services.schedule_unscheduled(actor=clerk)
     assert report.scheduled == 7
     assert Hearing.objects.filter(case__in=cases).count() == 7
+
+
+def test_return_to_mexico_only_after_the_nta_is_served(clerk, officer, amenable_case):
+    services.hearing_schedule(actor=clerk, case=amenable_case)
+    nta, _pin = notices.nta_issue(actor=officer, case=amenable_case)
+    with pytest.raises(DomainError) as err:
+        notices.case_return_to_mexico(actor=officer, case=amenable_case)
+    assert err.value.code == "notice.nta_not_served"
+    notices.notice_record_service(actor=officer, notice=nta, method="in_person",
+                                  acknowledgement="signed")
+    case = notices.case_return_to_mexico(actor=officer, case=amenable_case)
+    assert case.status == "returned_to_mexico"
