@@ -34,6 +34,7 @@ from garita.hearings.models import (
 )
 from garita.intake.models import Case, CaseStatus
 from garita.intake.services import case_transition
+from garita.stats.services import note_change as note_stats_change
 from garita.notifications.services import (
     HEARING_CHANGED,
     HEARING_SCHEDULED,
@@ -117,6 +118,7 @@ def schedule_unscheduled(
     progress: Callable[[int, int], None] | None = None, notify: bool = True,
 ) -> ScheduleReport:
     """First master-calendar hearing for every case without one (or just `case_ids`)."""
+    note_stats_change()  # hearings and outcomes feed the statistics
     require(actor, Permission.HEARING_SCHEDULE)
     now = timezone.now()
     requests = loader.requests_for(case_ids, served_at=now)
@@ -191,6 +193,7 @@ def hearing_schedule(
 ) -> list[Hearing]:
     """Schedule one case (with its unscheduled family members) into a session, or the
     earliest that fits when `session` is None. Refused whole if any constraint fails."""
+    note_stats_change()  # hearings and outcomes feed the statistics
     require(actor, Permission.HEARING_SCHEDULE)
     case = Case.objects.select_for_update().select_related("person__encounter").get(pk=case.pk)
     lang = case.person.primary_language
@@ -366,6 +369,7 @@ def hearing_record_outcome(
     at: dt.datetime | None = None,
 ) -> Hearing:
     """Record what happened at a hearing that has taken place, and move the case."""
+    note_stats_change()  # hearings and outcomes feed the statistics
     require(actor, Permission.HEARING_RECORD_OUTCOME)
     if outcome not in Outcome.values:
         raise DomainError("hearing.unknown_outcome", _("Unknown outcome."), field="outcome")
@@ -572,6 +576,7 @@ def reschedule_apply(*, actor: Any, flt: RescheduleFilter, rule: domain.Reschedu
 
     One transaction: if any hearing cannot be placed, nothing changes.
     """
+    note_stats_change()  # hearings and outcomes feed the statistics
     require(actor, Permission.HEARING_RESCHEDULE_MASS)
     if not reason.strip():
         raise DomainError("reschedule.reason_required", _("Give the reason for the change."),
