@@ -55,7 +55,11 @@ def test_apply_moves_every_hearing_renotices_and_marks_cases_changed(clerk, cour
     assert HearingChange.objects.filter(batch=batch).count() == 3
     assert Notice.objects.filter(reschedule_batch=batch, kind="hearing_notice").count() == 3
     assert Notice.objects.filter(reschedule_batch=batch, kind="tear_sheet").count() == 3
-    assert Notification.objects.filter(event="hearing_changed").count() == 3
+    changed = Notification.objects.filter(event="hearing_changed")
+    # Every person is told (by SMS at least; calls too, per the outbox's fan-out), once each.
+    assert set(changed.filter(channel="sms").values_list("case_id", flat=True)) == {
+        c.pk for c in cases}
+    assert changed.filter(channel="sms").count() == 3
     assert all(c.info_changed_at for c in Case.objects.filter(pk__in=[c.pk for c in cases]))
 
 
