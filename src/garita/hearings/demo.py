@@ -71,9 +71,12 @@ def seed(ctx: SeedContext) -> None:
         "person__encounter__family_type", "person__encounter__occurred_at",
         "person__given_names", "person__surnames", "person__nationality"))
     # Never put anyone with an open fear claim on the MPP track (screening decides).
-    from garita.screening.selectors import has_open_fear_claim
+    # One query for the whole set (the same rule as screening.selectors.has_open_fear_claim).
+    from garita.screening.models import FearClaim, FearStatus
 
-    rows = [r for r in rows if not has_open_fear_claim(Case(pk=r[0], status=r[3]))]
+    open_claims = set(FearClaim.objects.filter(status=FearStatus.OPEN)
+                      .values_list("case_id", flat=True))
+    rows = [r for r in rows if r[0] not in open_claims]
     if not rows:
         ctx.say("hearings: no amenable or not-amenable cases to schedule; skipped")
         return
