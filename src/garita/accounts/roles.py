@@ -121,7 +121,10 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.WAITLIST_VIEW_NAMES: frozenset(
         {R.PORT_OFFICER, R.SUPERVISOR, R.PORT_DIRECTOR, R.SHELTER_STAFF}
     ),
-    Permission.HEARING_SCHEDULE: frozenset({R.COURT_CLERK, R.SUPERVISOR, R.PORT_DIRECTOR}),
+    # Judges continue hearings from the bench, which schedules the next one.
+    Permission.HEARING_SCHEDULE: frozenset(
+        {R.COURT_CLERK, R.SUPERVISOR, R.PORT_DIRECTOR, R.JUDGE}
+    ),
     Permission.HEARING_RECORD_OUTCOME: frozenset({R.COURT_CLERK, R.JUDGE}),
     Permission.HEARING_RESCHEDULE_MASS: frozenset({R.COURT_CLERK, R.ADMINISTRATOR}),
     Permission.NOTICE_ISSUE: frozenset({R.PORT_OFFICER, R.SUPERVISOR, R.PORT_DIRECTOR}),

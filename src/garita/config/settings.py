@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "garita.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "garita.config.urls"

@@ -55,3 +55,31 @@ class BodySizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class DomainErrorMiddleware:
+    """A DomainError that escapes a page view is a refusal, not a crash: render it as a
+    4xx page with its stable code (403 permission, 404 not found, 409 conflict, 400 else).
+
+    Views should still catch the errors they can show beside a form field; this is the net
+    under them, so that a forgotten check never becomes a 500.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        from django.shortcuts import render
+
+        from garita.core.errors import DomainError
+
+        if not isinstance(exc, DomainError):
+            return None
+        if request.path.startswith("/api/") or "application/json" in request.META.get(
+            "HTTP_ACCEPT", ""
+        ):
+            return JsonResponse(exc.as_dict(), status=exc.status)
+        return render(request, "core/refused.html", {"error": exc}, status=exc.status)

@@ -23,9 +23,10 @@ DECISION = "decision"
 APPEAL_DEADLINE = "appeal_deadline"
 REOPEN_WINDOW = "reopen_window"
 NOT_IN_MPP = "not_in_mpp"
+DECISION_FORECAST = "decision_forecast"
 
 STATEMENT_KEYS = (STALE, NOT_FILED, NEXT_HEARING, REPORT, NO_UPCOMING_HEARING, DECISION,
-                  APPEAL_DEADLINE, REOPEN_WINDOW, NOT_IN_MPP)
+                  APPEAL_DEADLINE, REOPEN_WINDOW, NOT_IN_MPP, DECISION_FORECAST)
 
 # Case statuses (intake.models.CaseStatus values) grouped by what the caller is told.
 BEFORE_FILING = frozenset({"encountered", "pending_fear_interview", "amenable", "nta_issued"})
@@ -73,6 +74,8 @@ class CaseSnapshot:
     unresolved_past_hearing: bool = False
     court_timezone: str = "America/Los_Angeles"
     legal_providers: tuple[LegalProvider, ...] = ()
+    # 80% interval for the decision (garita.stats.forecasts), for cases still waiting.
+    decision_forecast: tuple[dt.date, dt.date] | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ def statements(snap: CaseSnapshot, *, now: dt.datetime, stale_after: dt.timedelt
         out.append(Statement(NOT_FILED))
     else:
         out.append(Statement(NO_UPCOMING_HEARING))
+    if snap.status in WAITING and snap.decision_forecast is not None:
+        low, high = snap.decision_forecast
+        out.append(Statement(DECISION_FORECAST, {"low": low, "high": high}))
     return out
 
 

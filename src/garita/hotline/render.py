@@ -102,6 +102,10 @@ def statement_text(st: Statement) -> str:
         return _("You can ask the court to reopen the case: until %(date)s for exceptional "
                  "circumstances, or at any time if you never received the notice. A free "
                  "legal service provider can help.") % {"date": date}
+    if st.key == domain.DECISION_FORECAST:
+        return _("Cases like yours are usually decided between %(low)s and %(high)s. This is "
+                 "an estimate, not a hearing date.") % {
+            "low": fmt_date(p["low"]), "high": fmt_date(p["high"])}
     return ""
 
 

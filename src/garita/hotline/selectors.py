@@ -7,6 +7,7 @@ reads hearing data, so nothing else (names, nationality, fear claims) can leak i
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from typing import Any
 
@@ -32,6 +33,8 @@ DEFAULT_LANGUAGES = [
 # the way); older ones still marked scheduled mean the record is behind.
 IN_PROGRESS = dt.timedelta(hours=6)
 
+
+logger = logging.getLogger(__name__)
 
 def ensure_default_languages() -> None:
     for digit, code, name, text_lang, voice_lang in DEFAULT_LANGUAGES:
@@ -133,8 +136,23 @@ def case_snapshot(case: Case, *, now: dt.datetime | None = None) -> CaseSnapshot
                      nxt.created_at if nxt else None, nxt.noticed_at if nxt else None) if t]
     )
     return CaseSnapshot(
+        decision_forecast=_decision_forecast(case),
         a_number=case.a_number, status=case.status, status_changed_at=case.status_changed_at,
         info_changed_at=case.info_changed_at, updated_at=updated, next_hearing=snap_hearing,
         had_hearing=had_hearing, unresolved_past_hearing=unresolved, court_timezone=court_tz,
         legal_providers=providers,
     )
+
+
+def _decision_forecast(case: Case) -> tuple[dt.date, dt.date] | None:
+    """The statistics app's 80% interval for the decision; never fails a look-up."""
+    if case.status not in ("returned_to_mexico", "in_proceedings"):
+        return None
+    try:
+        from garita.stats.forecasts import forecast_decision
+
+        forecast = forecast_decision(case, refresh=False)
+    except Exception:  # a forecast is a courtesy: log it, answer without it
+        logger.exception("decision forecast failed for case %s", case.pk)
+        return None
+    return (forecast.low, forecast.high) if forecast is not None else None

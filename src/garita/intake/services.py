@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from garita.accounts.permissions import has, require
 from garita.accounts.roles import Permission, Role
 from garita.audit import services as audit
+from garita.stats.services import note_change as note_stats_change
 from garita.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from garita.intake import domain
 from garita.intake.domain import AddressIn, Member, MemberIn, can_transition
@@ -67,6 +68,7 @@ def case_transition(*, actor: Any, case: Case, to: str, reason: str = "") -> Cas
     case.status = to
     case.status_changed_at = timezone.now()
     case.save(update_fields=["status", "status_changed_at", "updated_at"])
+    note_stats_change()  # statistics cover status, volume and representation
     audit.record(actor=actor, action="case.transition", obj=case,
                  old={"status": old}, new={"status": to, "reason": reason})
     return case
@@ -285,6 +287,7 @@ def encounter_record(
                           "address_flags": list(placeholder),
                           "contacts": len(clean_contacts)})
         created.append(case)
+    note_stats_change()  # statistics cover status, volume and representation
     audit.record(actor=actor, action="encounter.record", obj=encounter,
                  new={"port": port.slug, "family_type": family_type,
                       "a_numbers": a_numbers, "occurred_at": occurred_at.isoformat()})
@@ -502,6 +505,7 @@ def _appearance_create(
                        _("This representative already has an active appearance on the case."))
     appearance = Appearance.objects.create(case=case, representative=rep,
                                            filed_at=timezone.now())
+    note_stats_change()  # statistics cover status, volume and representation
     audit.record(actor=actor, action="appearance.file", obj=case,
                  new={"appearance_id": appearance.pk, "representative": rep.pk,
                       "form": "EOIR-28"})
@@ -519,6 +523,7 @@ def appearance_withdraw(*, actor: Any, appearance_id: int) -> Appearance:
         return appearance
     appearance.withdrawn_at = timezone.now()
     appearance.save(update_fields=["withdrawn_at"])
+    note_stats_change()  # statistics cover status, volume and representation
     audit.record(actor=actor, action="appearance.withdraw", obj=appearance.case,
                  old={"appearance_id": appearance.pk, "withdrawn_at": None},
                  new={"appearance_id": appearance.pk, "withdrawn_at": appearance.withdrawn_at})

@@ -1,6 +1,10 @@
-"""Pages of notices."""
+"""Pages of notices: the PDF download (the served record)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from garita.notices import views
 
 app_name = "notices"
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:notice_id>/pdf/", views.pdf, name="pdf"),
+]

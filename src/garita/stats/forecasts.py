@@ -271,7 +271,8 @@ PENDING_STATUSES = ("nta_issued", "returned_to_mexico", "in_proceedings")
 DECIDED_STATUSES = ("relief_granted", "removal_ordered", "removal_in_absentia", "terminated")
 
 
-def forecast_decision(case: Any, *, today: dt.date | None = None) -> Forecast | None:
+def forecast_decision(case: Any, *, today: dt.date | None = None,
+                      refresh: bool = True) -> Forecast | None:
     """When a pending case will be decided: the court's pending cases noticed before this
     one, decided at the pace the court decided cases over the last 180 days (FIFO).
 
@@ -283,7 +284,7 @@ def forecast_decision(case: Any, *, today: dt.date | None = None) -> Forecast | 
     from django.db.models import Sum
     from django.utils import timezone
 
-    from garita.stats.models import CubeCell, DailyDecisions
+    from garita.stats.models import CubeCell, DailyDecisions, StatsState
     from garita.stats.services import ensure_fresh, stats_timezone
 
     if case.status not in PENDING_STATUSES:
@@ -293,7 +294,10 @@ def forecast_decision(case: Any, *, today: dt.date | None = None) -> Forecast | 
     court = first.court if first is not None else _court_of(case)
     if court is None:
         return None
-    ensure_fresh()
+    if refresh:
+        ensure_fresh()
+    elif not StatsState.objects.filter(pk=1, built_at__isnull=False).exists():
+        return None  # hot paths (hotline) never build the statistics tables themselves
     window_start = today - dt.timedelta(days=180)
     per_day = dict(
         DailyDecisions.objects.filter(court_id=court.pk, day__gte=window_start, day__lt=today)

@@ -180,6 +180,7 @@ def estimate(port: Port | str, number: int) -> dict[str, Any]:
                               Q(priority=g.priority, number__lt=g.number))
     agg = ahead.aggregate(groups=Count("id"), persons=Sum("size"))
     est = domain.estimate_days((agg["persons"] or 0) + g.size, _recent_pace(wl, today))
+    forecast = _forecast(wl, number, (agg["persons"] or 0), today)
     out.update({
         "groups_ahead": agg["groups"] or 0,
         "persons_ahead": agg["persons"] or 0,
@@ -187,8 +188,34 @@ def estimate(port: Port | str, number: int) -> dict[str, Any]:
         if est.earliest_days is not None else None,
         "latest": (today + dt.timedelta(days=est.latest_days)).isoformat()
         if est.latest_days is not None else None,
+        # The statistics app's 80% interval ("usually between ... and ..."), when it has one.
+        "usually_low": forecast.low.isoformat() if forecast else None,
+        "usually_high": forecast.high.isoformat() if forecast else None,
     })
     return out
+
+
+def persons_ahead(port: Port | str, number: int) -> int | None:
+    """People waiting ahead of this number (the statistics forecasts ask for it)."""
+    wl = port_waitlist(port)
+    g = Group.objects.filter(waitlist=wl, number=number, status=GroupStatus.WAITING).first()
+    if g is None:
+        return None
+    ahead = _queue(wl).filter(Q(priority__lt=g.priority) |
+                              Q(priority=g.priority, number__lt=g.number))
+    return int(ahead.aggregate(persons=Sum("size"))["persons"] or 0)
+
+
+def _forecast(wl: Waitlist, number: int, ahead: int, today: dt.date):  # type: ignore[no-untyped-def]
+    try:
+        from garita.stats.forecasts import forecast_waitlist_number
+
+        return forecast_waitlist_number(wl.port.slug, number, persons_ahead=ahead, today=today)
+    except Exception:  # a forecast is a courtesy: never fail the board over it
+        import logging
+
+        logging.getLogger(__name__).exception("waitlist forecast failed")
+        return None
 
 
 def search(*, actor: Any, port: Port | str, query: str) -> list[dict[str, Any]]:
