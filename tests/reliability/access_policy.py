@@ -95,6 +95,8 @@ POLICY: list[Rule] = [
     page("admin:screening_orrreferral_add", NOBODY),
     page("admin:screening_orrreferral_delete", NOBODY),
     page("admin:screening_ruleset_delete", NOBODY),
+    page("admin:hearings_hearing_add", NOBODY, note="hearings are scheduled by the services"),
+    page("admin:hearings_hearing_delete", NOBODY),
     page("admin:*", ADMIN_ONLY),
     page("/admin/*", ADMIN_ONLY, allow_404=True,
          note="unnamed admin patterns: the catch-all and the old object-id redirects"),
@@ -158,6 +160,19 @@ POLICY: list[Rule] = [
     page("stats:csv", PUBLIC),
     page("stats:waitlist", PUBLIC),
     page("stats:what_if", granted(P.STATS_VIEW_INTERNAL)),
+    # -- hearings and notices: case pages scoped like intake; each action's service checks
+    # its own permission --
+    page("hearings:case", granted(P.CASE_VIEW)),
+    page("hearings:case_action", granted(P.CASE_VIEW), methods=("POST",),
+         note="one form posting many actions (schedule, serve, check in, outcome, rescind); "
+              "each service checks its permission and a refusal comes back as a message on "
+              "the case page, so the probe (no action) cannot see a denial"),
+    page("hearings:docket", granted(P.CASE_VIEW), allow_404=True,
+         note="the sample session may not exist"),
+    page("hearings:schedule", granted(P.HEARING_SCHEDULE), methods=("GET", "POST")),
+    page("hearings:reschedule", granted(P.HEARING_RESCHEDULE_MASS), methods=("GET", "POST")),
+    page("notices:pdf", granted(P.CASE_VIEW), allow_404=True,
+         note="the sample notice may not exist; scoped by case"),
     # -- API --
     api("POST /api/v1/intake/encounters", granted(P.ENCOUNTER_RECORD)),
     api("GET /api/v1/intake/cases", granted(P.CASE_VIEW)),
@@ -194,6 +209,26 @@ POLICY: list[Rule] = [
     api("POST /api/v1/waitlist/{port}/draw/request", PUBLIC, probe=False,
         note="auth=None; answers 403 to a wrong number or PIN, like position"),
     api("POST /api/v1/waitlist/{port}/*", granted(P.WAITLIST_OPERATE), allow_404=True),
+    api("GET /api/v1/hearings/cases/{a_number}", granted(P.CASE_VIEW)),
+    api("POST /api/v1/hearings/cases/{a_number}/schedule", granted(P.HEARING_SCHEDULE)),
+    api("POST /api/v1/hearings/{hearing_id}/check-in", granted(P.PORT_CHECKIN), allow_404=True),
+    api("POST /api/v1/hearings/escort-runs", granted(P.PORT_CHECKIN)),
+    api("POST /api/v1/hearings/escort-runs/{run_id}/arrive", granted(P.PORT_CHECKIN),
+        allow_404=True),
+    api("POST /api/v1/hearings/{hearing_id}/outcome", granted(P.HEARING_RECORD_OUTCOME),
+        allow_404=True),
+    api("POST /api/v1/hearings/{hearing_id}/rescind", granted(P.HEARING_RECORD_OUTCOME),
+        allow_404=True),
+    api("POST /api/v1/hearings/reschedule/*", granted(P.HEARING_RESCHEDULE_MASS),
+        body={"rule": "plus_days", "days": 7, "reason": "matrix probe"}),
+    api("GET /api/v1/hearings/sessions", granted(P.CASE_VIEW)),
+    api("POST /api/v1/notices/nta", granted(P.NOTICE_ISSUE), body={"a_number": "A999999999"},
+        allow_404=True, note="the case is looked up (scoped) first: 404 for an unknown one"),
+    api("GET /api/v1/notices/cases/{a_number}", granted(P.CASE_VIEW)),
+    api("POST /api/v1/notices/{notice_id}/service",
+        granted(P.NOTICE_ISSUE) | granted(P.HEARING_SCHEDULE) | granted(P.HEARING_RECORD_OUTCOME),
+        allow_404=True),
+    api("GET /api/v1/notices/{notice_id}/pdf", granted(P.CASE_VIEW), allow_404=True),
     api("POST /api/v1/hotline/lookup", PUBLIC),
     api("GET /api/v1/stats/forecast/waitlist", PUBLIC, allow_404=True,
         note="the probe's port and number are placeholders: 404"),
@@ -242,6 +277,10 @@ SAMPLE_PARAMS: dict[str, Callable[[Samples], Any]] = {
     "claim_id": lambda s: 999999,
     "number": lambda s: 1,
     "rest": lambda s: "0/000",
+    "hearing_id": lambda s: 999999,
+    "run_id": lambda s: 999999,
+    "notice_id": lambda s: 999999,
+    "session_id": lambda s: 999999,
     "id": lambda s: s.values["case"].pk,
     "object_id": lambda s: 1,
     "content_type_id": lambda s: 1,
@@ -252,7 +291,7 @@ SAMPLE_PARAMS: dict[str, Callable[[Samples], Any]] = {
 }
 
 # Pages that show one case by A-number: an unrelated representative or shelter gets 404.
-CASE_PAGES = ["intake:case_detail", "screening:case"]
+CASE_PAGES = ["intake:case_detail", "screening:case", "hearings:case"]
 
 # Path parameters that name a case: an unrelated representative or shelter gets 404.
 CASE_PARAMS = frozenset({"case_id", "case_pk", "a_number"})
