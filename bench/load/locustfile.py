@@ -6,11 +6,13 @@ staff intake pages and API calls. Run through bench/load/run_load.sh (loopback o
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 from locust import HttpUser, between, events, task
 
@@ -32,13 +34,14 @@ def _lookups() -> list[dict[str, str]]:
 
 LOOKUPS = _lookups()
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-# Only answers that mean "the server failed" fail the run: endpoints not built yet answer
-# 404 (and their POSTs 403/405) until every app is merged.
-SERVER_FAILURE = re.compile(r"\b5\d\d Server Error|Connection|Timeout|RemoteDisconnected", re.I)
+ACTION = re.compile(r'action="([^"]+)"')
+SERVER_FAILURE = re.compile(r"\b5\d\d Server Error|Connection|Timeout|RemoteDisconnected|"
+                            r"unexpected status", re.I)
 
 
 def _signature(url: str, params: dict[str, str]) -> str:
-    """X-Twilio-Signature as Twilio computes it, so signature checks stay on under load."""
+    """X-Twilio-Signature as Twilio computes it (the exact URL, query included, plus the
+    POST parameters), so signature checks stay on under load."""
     from twilio.request_validator import RequestValidator
 
     return RequestValidator(AUTH_TOKEN).compute_signature(url, params)
@@ -47,11 +50,22 @@ def _signature(url: str, params: dict[str, str]) -> str:
 class _Base(HttpUser):
     abstract = True
 
-    def twilio_post(self, path: str, params: dict[str, str], name: str) -> None:
+    def call(self, method: str, path: str, name: str, ok: tuple[int, ...] = (200,),
+             **kw: Any) -> Any:
+        """One request; any status outside `ok` counts as a failure of the run."""
+        with self.client.request(method, path, name=name, catch_response=True,
+                                 allow_redirects=False, **kw) as res:
+            if res.status_code not in ok:
+                res.failure(f"unexpected status {res.status_code}")
+            else:
+                res.success()
+            return res
+
+    def twilio_post(self, path: str, params: dict[str, str], name: str) -> Any:
         headers = {}
         if AUTH_TOKEN:
             headers["X-Twilio-Signature"] = _signature(self.host.rstrip("/") + path, params)
-        self.client.post(path, data=params, headers=headers, name=name)
+        return self.call("POST", path, name, data=params, headers=headers)
 
 
 class PublicUser(_Base):
@@ -68,42 +82,58 @@ class PublicUser(_Base):
     @task(4)
     def status_lookup(self) -> None:
         # The web form is CSRF-protected like every form: fetch it first, as a browser does.
-        page = self.client.get("/status", name="GET /status")
+        page = self.call("GET", "/status", "GET /status")
         match = CSRF_FIELD.search(page.text or "")
         data = {"a_number": self.me["a_number"], "pin": self.me["pin"]}
         if match:
             data["csrfmiddlewaretoken"] = match.group(1)
-        self.client.post("/status", data=data, name="POST /status",
-                         headers={"Referer": self.host.rstrip("/") + "/status"})
+        # 200 found / not found; 429 when the per-IP throttle (one loopback IP) engages.
+        self.call("POST", "/status", "POST /status", ok=(200, 400, 429), data=data,
+                  headers={"Referer": self.host.rstrip("/") + "/status"})
 
     @task(3)
-    def ivr_step(self) -> None:
+    def ivr_call(self) -> None:
+        """A whole call: menu, language, A-number, PIN, following each <Gather action>."""
         base = {"CallSid": self.call_sid, "From": self.phone, "To": "+16195550100",
                 "AccountSid": "AC" + "0" * 32, "CallStatus": "in-progress"}
-        self.twilio_post("/hotline/voice", base, "POST /hotline/voice (start)")
-        digits = self.me["a_number"][1:] + "#"
-        self.twilio_post("/hotline/voice", {**base, "Digits": digits},
-                         "POST /hotline/voice (digits)")
+        res = self.twilio_post("/hotline/voice", base, "POST /hotline/voice")
+        steps = [("2", "POST /hotline/voice/language"),
+                 (self.me["a_number"][1:] + "#", "POST /hotline/voice/anumber"),
+                 (self.me["pin"] + "#", "POST /hotline/voice/pin")]
+        for digits, name in steps:
+            match = ACTION.search(res.text or "")
+            if not match:
+                return
+            path = html.unescape(match.group(1))
+            res = self.twilio_post(path, {**base, "Digits": digits}, name)
 
     @task(2)
     def sms(self) -> None:
         body = random.choice([f"ESTADO {self.me['a_number']} {self.me['pin']}", "AYUDA",
-                              "STATUS", "LISTA"])
+                              f"STATUS {self.me['a_number']} {self.me['pin']}"])
         self.twilio_post("/hotline/sms", {"From": self.phone, "To": "+16195550100",
                                           "Body": body, "MessageSid": "SM" + "1" * 32,
                                           "AccountSid": "AC" + "0" * 32}, "POST /hotline/sms")
 
     @task(3)
     def waitlist_board(self) -> None:
-        self.client.get(f"/waitlist/{PORT_SLUG}/", name="GET /waitlist/<port>/")
+        self.call("GET", f"/waitlist/{PORT_SLUG}/", "GET /waitlist/<port>/")
+
+    @task(1)
+    def waitlist_board_api(self) -> None:
+        self.call("GET", f"/api/v1/waitlist/{PORT_SLUG}/board", "GET /api/v1/waitlist/<port>/board")
+
+    @task(1)
+    def stats(self) -> None:
+        self.call("GET", "/stats/", "GET /stats/")
 
     @task(1)
     def health(self) -> None:
-        self.client.get("/api/v1/health", name="GET /api/v1/health")
+        self.call("GET", "/api/v1/health", "GET /api/v1/health")
 
 
 class StaffUser(_Base):
-    """An officer at the desk: intake pages, the API, calling the next numbers."""
+    """An officer at the desk: intake pages, the API, the waitlist desk, calling numbers."""
 
     weight = 2
     wait_time = between(1, 3)
@@ -111,31 +141,40 @@ class StaffUser(_Base):
     def on_start(self) -> None:
         self.headers = {"Authorization": f"Bearer {API_TOKEN}"} if API_TOKEN else {}
         if STAFF_USER:
-            page = self.client.get("/accounts/login/", name="GET /accounts/login/")
-            token = page.cookies.get("csrftoken") or self.client.cookies.get("csrftoken", "")
-            self.client.post("/accounts/login/", data={
+            page = self.call("GET", "/accounts/login/", "GET /accounts/login/")
+            match = CSRF_FIELD.search(page.text or "")
+            self.call("POST", "/accounts/login/", "POST /accounts/login/", ok=(302,), data={
                 "username": STAFF_USER, "password": STAFF_PASSWORD,
-                "csrfmiddlewaretoken": token}, headers={"Referer": self.host},
-                name="POST /accounts/login/")
+                "csrfmiddlewaretoken": match.group(1) if match else ""},
+                headers={"Referer": self.host.rstrip("/") + "/accounts/login/"})
 
     @task(3)
     def intake_desk(self) -> None:
-        self.client.get("/intake/", name="GET /intake/")
+        self.call("GET", "/intake/", "GET /intake/")
+
+    @task(2)
+    def case_page(self) -> None:
+        a_number = random.choice(LOOKUPS)["a_number"]
+        self.call("GET", f"/intake/cases/{a_number}/", "GET /intake/cases/<a_number>/")
 
     @task(3)
     def api_cases(self) -> None:
         a_number = random.choice(LOOKUPS)["a_number"]
-        self.client.get(f"/api/v1/intake/cases/{a_number}", headers=self.headers,
-                        name="GET /api/v1/intake/cases/<a_number>")
+        self.call("GET", f"/api/v1/intake/cases/{a_number}", "GET /api/v1/intake/cases/<a_number>",
+                  headers=self.headers)
 
     @task(1)
-    def api_openapi(self) -> None:
-        self.client.get("/api/v1/openapi.json", name="GET /api/v1/openapi.json")
+    def waitlist_desk(self) -> None:
+        self.call("GET", f"/waitlist/staff/{PORT_SLUG}/", "GET /waitlist/staff/<port>/")
 
     @task(1)
     def waitlist_call(self) -> None:
-        self.client.post(f"/api/v1/waitlist/{PORT_SLUG}/call", headers=self.headers,
-                         json={"count": 1}, name="POST /api/v1/waitlist/<port>/call")
+        # 409 when the waitlist is closed: a normal answer. This user also holds a session
+        # cookie, and a session-authenticated POST needs the CSRF token like a browser's.
+        headers = {**self.headers, "X-CSRFToken": self.client.cookies.get("csrftoken", ""),
+                   "Referer": self.host.rstrip("/") + "/waitlist/"}
+        self.call("POST", f"/api/v1/waitlist/{PORT_SLUG}/call", "POST /api/v1/waitlist/<port>/call",
+                  ok=(200, 409), headers=headers, json={"capacity": 1})
 
 
 @events.quitting.add_listener

@@ -313,6 +313,34 @@ def test_case_api_operations_answer_404_outside_the_callers_scope(scoping, api_c
     assert res.status_code == 404, f"{story}: {op.key} answered {res.status_code}"
 
 
+@pytest.mark.parametrize("name", policy.CASE_PAGES)
+@pytest.mark.parametrize("who,case_key,story", HIDDEN, ids=[h[2] for h in HIDDEN])
+def test_case_pages_answer_404_outside_the_callers_scope(scoping, client, name, who, case_key,
+                                                         story) -> None:
+    case = scoping[case_key]
+    url = reverse(name, kwargs={"a_number": case.a_number})
+    rule = policy.rule_for_page(name, url)
+    assert rule is not None
+    client.force_login(scoping[who])
+    res = client.get(url)
+    if who_role(scoping[who]) in rule.allowed:
+        assert res.status_code == 404, f"{story}: {url} answered {res.status_code}"
+        assert case.person.surnames not in res.content.decode()
+    else:
+        assert res.status_code in (403, 404), f"{story}: {url} answered {res.status_code}"
+
+
+@pytest.mark.parametrize("name", policy.CASE_PAGES)
+@pytest.mark.parametrize("who,case_key", VISIBLE)
+def test_case_pages_open_for_the_cases_in_scope(scoping, client, name, who, case_key) -> None:
+    url = reverse(name, kwargs={"a_number": scoping[case_key].a_number})
+    rule = policy.rule_for_page(name, url)
+    if who_role(scoping[who]) not in rule.allowed:
+        pytest.skip("the role may not open this page at all")
+    client.force_login(scoping[who])
+    assert client.get(url).status_code == 200
+
+
 def who_role(user) -> str:
     return user.role
 

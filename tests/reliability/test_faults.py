@@ -183,3 +183,37 @@ def test_a_database_error_inside_other_middleware_also_becomes_503(rf):
         return HttpResponse(status=500)
 
     assert DatabaseUnavailableMiddleware(buggy)(rf.get("/")).status_code == 500
+
+
+def _json(proc) -> dict:  # type: ignore[no-untyped-def]
+    assert proc.returncode == 0, proc.stderr
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def test_sigkill_during_a_waitlist_call_calls_wholly_or_not_at_all(stack, tmp_path):
+    port = "san-ysidro"
+    _json(stack.garita("fault_drill", "waitlist-setup", "--port", port, "--groups", "30"))
+    before = _json(stack.garita("fault_drill", "waitlist-state", "--port", port))
+    assert before["waiting"] == 30 and before["calls"] == 0
+
+    progress = tmp_path / "call-progress"
+    stack.spawn("call", "fault_drill", "waitlist-call", "--port", port, "--capacity", "20",
+                "--hold-s", "60", "--progress-file", str(progress))
+    wait_for_progress(progress, at_least=1)  # groups marked called, log appended, no commit
+    stack.kill("call")
+
+    assert _json(stack.garita("fault_drill", "waitlist-state", "--port", port)) == before
+    verified = stack.garita("waitlist", "verify", "--port", port)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    audited = stack.garita("audit", "verify")
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+
+    # After the restart the same call happens wholly: every called group in the call and
+    # in the transparency log, and the log still verifies.
+    call = _json(stack.garita("fault_drill", "waitlist-call", "--port", port, "--capacity", "20"))
+    after = _json(stack.garita("fault_drill", "waitlist-state", "--port", port))
+    assert call["groups"] > 0
+    assert after["calls"] == 1 and after["called"] == after["groups_in_calls"] == call["groups"]
+    assert after["log_entries"] == before["log_entries"] + call["groups"]
+    assert stack.garita("waitlist", "verify", "--port", port).returncode == 0
+    assert stack.garita("audit", "verify").returncode == 0

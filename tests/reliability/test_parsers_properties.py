@@ -143,3 +143,40 @@ def test_the_form_date_field_reads_its_own_iso_output(day):
     from django.forms import DateField
 
     assert DateField().clean(day.isoformat()) == day
+
+
+# --- hotline: SMS keywords and DTMF digits (the hotline's own tests cover "never raises") ----
+
+_STATUS_WORDS = sorted(__import__("garita.hotline.domain", fromlist=["x"]).SMS_KEYWORDS["status"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    word=st.sampled_from(_STATUS_WORDS),
+    case=st.sampled_from([str.upper, str.lower, str.title]),
+    digits=st.text(alphabet="0123456789", min_size=9, max_size=9).filter(lambda d: d.strip("0")),
+    pin=st.text(alphabet="0123456789", min_size=6, max_size=6),
+    sep=st.sampled_from(["", "-", "."]),
+    gap=st.sampled_from([" ", "  ", "\n", " \t "]),
+)
+def test_any_spelling_of_a_status_sms_reads_back_the_a_number_and_pin(word, case, digits, pin,
+                                                                        sep, gap):
+    from garita.hotline.domain import parse_sms
+    from garita.intake.anumber import parse_anumber
+
+    a_text = "A" + sep.join([digits[:3], digits[3:6], digits[6:]])
+    cmd = parse_sms(f"{case(word)}{gap}{a_text}{gap}{pin}")
+    assert cmd.kind == "status"
+    assert cmd.pin == pin
+    assert parse_anumber(cmd.a_number) == "A" + digits
+
+
+@settings(max_examples=150, deadline=None)
+@given(digits=st.text(alphabet="0123456789", min_size=1, max_size=12),
+       noise=st.lists(st.sampled_from([" ", "-", ".", "#"]), max_size=3))
+def test_dtmf_digits_survive_cleaning_with_separators_and_the_finish_key(digits, noise):
+    from garita.hotline.domain import clean_digits
+
+    keyed = "".join(d + (noise[i] if i < len(noise) else "") for i, d in enumerate(digits)) + "#"
+    assert clean_digits(keyed) == digits
+    assert clean_digits(keyed.replace(digits[0], "*", 1)) == ""  # a star is not a digit

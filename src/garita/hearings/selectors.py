@@ -12,9 +12,11 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from garita.accounts.permissions import require
 from garita.accounts.roles import Permission
+from garita.core.errors import NotFound
 from garita.hearings.domain import zone
 from garita.hearings.models import (
     CourtSession,
@@ -93,7 +95,10 @@ def current_hearing(case: Case) -> Hearing | None:
 
 def session_docket(actor: Any, *, session_id: int) -> tuple[CourtSession, list[Hearing]]:
     require(actor, Permission.CASE_VIEW)
-    session = CourtSession.objects.select_related("location__court", "judge").get(pk=session_id)
+    session = (CourtSession.objects.select_related("location__court", "judge")
+               .filter(pk=session_id).first())
+    if session is None:  # an unknown session id is a 404, not a server error
+        raise NotFound("session.not_found", _("There is no court session with that id."))
     visible = cases_visible_to(actor)
     hearings = list(
         Hearing.objects.filter(session=session, case__in=visible)

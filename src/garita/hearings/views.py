@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from garita.accounts.permissions import has
+from garita.accounts.permissions import has, require
 from garita.accounts.roles import Permission
 from garita.core.errors import DomainError
 from garita.hearings import domain, selectors, services
@@ -186,6 +186,8 @@ def schedule_page(request: HttpRequest) -> HttpResponse:
             for code, n in report.refused.items():
                 messages.error(request, f"{services.ERROR_MESSAGES.get(code, code)} [{code}]: {n}")
         except DomainError as exc:
+            if exc.status in (403, 404):
+                raise  # a refusal is a 403 page, not a message on a redirect
             _refused(request, exc)
         return redirect("hearings:schedule")
     court = request.GET.get("court") or None
@@ -203,6 +205,7 @@ def schedule_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def reschedule_page(request: HttpRequest) -> HttpResponse:
     """Mass reschedule: the form shows a preview; only the confirm button changes anything."""
+    require(request.user, Permission.HEARING_RESCHEDULE_MASS)  # the form is for those who may
     ctx: dict[str, Any] = {"courts": Court.objects.all(), "rules": domain.RULE_KINDS,
                            "form": request.POST or {}}
     if request.method == "POST":

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from garita.accounts.permissions import has
+from garita.accounts.permissions import has, require
 from garita.accounts.roles import Permission, Role
 from garita.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from garita.core.models import Port
@@ -276,6 +276,8 @@ def _put_errors(form: Any, exc: ValidationFailed, mapping: dict[str, str]) -> No
 @require_POST
 @domain_errors_as_pages
 def case_address(request: HttpRequest, a_number: str) -> HttpResponse:
+    # Refuse before reading the form: a role without the permission gets 403, not form errors.
+    require(request.user, Permission.ADDRESS_CHANGE)
     form = AddressChangeForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -300,6 +302,7 @@ def case_address(request: HttpRequest, a_number: str) -> HttpResponse:
 @require_POST
 @domain_errors_as_pages
 def case_contact(request: HttpRequest, a_number: str) -> HttpResponse:
+    require(request.user, Permission.CONTACT_EDIT)
     form = ContactForm(request.POST)
     if form.is_valid():
         try:
@@ -333,6 +336,9 @@ def case_consent(request: HttpRequest, a_number: str) -> HttpResponse:
             representative_id=_int_or_none(request.POST.get("representative_id")),
             notes=request.POST.get("notes", ""))
     except DomainError as exc:
+        # A refusal is a 403/404 page, not a flash message on a redirect.
+        if isinstance(exc, NotFound | PermissionDenied):
+            raise
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("Consent recorded."))

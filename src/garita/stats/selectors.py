@@ -305,11 +305,18 @@ def daily_history(port_slug: str, days: int) -> list[Any] | None:
     return None
 
 
+def _has_activity(day: Any) -> bool:
+    return any(getattr(day, name, 0) for name in (
+        "capacity_persons", "persons_called", "persons_present", "persons_waiting"))
+
+
 def waitlist_figures_from(port_slug: str, port_name: str, history: list[Any] | None,
                           *, window: int = 30) -> WaitlistFigures:
     """People waiting, processed per day and length of wait from a daily history (pure:
     `history` holds DayStat-like objects, oldest first)."""
-    if not history:
+    if not history or not any(_has_activity(d) for d in history):
+        # The waitlist gives a row for every day, zeros included: a port that has never
+        # registered, called or set a capacity has no figures to show, only zeros.
         return WaitlistFigures(port_slug=port_slug, port_name=port_name, available=False)
     history = sorted(history, key=lambda d: d.date)
     recent = history[-window:]

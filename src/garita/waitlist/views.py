@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from garita.accounts.permissions import has
+from garita.accounts.permissions import has, require
 from garita.accounts.roles import Permission
 from garita.core.errors import DomainError
 from garita.core.models import Port
@@ -222,6 +222,8 @@ def staff_register(request: HttpRequest, port: str) -> HttpResponse:
 def staff_capacity(request: HttpRequest, port: str) -> HttpResponse:
     text = request.POST.get("persons", "").strip()
     try:
+        # Refuse before checking the form: no form errors for a role that may not act.
+        require(request.user, Permission.WAITLIST_OPERATE)
         if not text.lstrip("-").isdigit():
             raise DomainError("waitlist.bad_capacity",
                               _("Capacity is a number of persons, zero or more."))
@@ -249,6 +251,8 @@ def staff_call(request: HttpRequest, port: str) -> HttpResponse:
 def staff_presence(request: HttpRequest, port: str) -> HttpResponse:
     number = request.POST.get("number", "")
     try:
+        # Refuse before checking the form: no form errors for a role that may not act.
+        require(request.user, Permission.WAITLIST_OPERATE)
         if not number.isdigit():
             raise DomainError("waitlist.unknown_number", _("There is no group with that number."))
         if request.POST.get("action") == "present":
@@ -265,6 +269,8 @@ def staff_presence(request: HttpRequest, port: str) -> HttpResponse:
 def staff_remove(request: HttpRequest, port: str) -> HttpResponse:
     number = request.POST.get("number", "")
     try:
+        # Refuse before checking the form: no form errors for a role that may not act.
+        require(request.user, Permission.WAITLIST_OPERATE)
         if not number.isdigit():
             raise DomainError("waitlist.unknown_number", _("There is no group with that number."))
         services.remove_group(actor=request.user, port=port, number=int(number),

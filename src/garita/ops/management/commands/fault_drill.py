@@ -1,7 +1,9 @@
-"""`garita fault_drill burst|count`: a long audited write to kill in the middle (fault tests).
+"""`garita fault_drill burst|count|waitlist-*`: writes to kill in the middle (fault tests).
 
 `burst` appends N audit events in ONE transaction, pausing between them and reporting
 progress to a file, so a SIGKILL lands mid-write; afterwards there must be 0 or N events.
+`waitlist-call` runs the real `waitlist.services.call_next` and holds it open after the groups
+are marked called and the transparency log appended, so a SIGKILL lands at its worst point.
 """
 
 from __future__ import annotations
@@ -34,8 +36,21 @@ class Command(BaseCommand):
             "count", help="Print how many burst events a label has and whether the chain verifies."
         )
         count.add_argument("--label", required=True)
+        ws = sub.add_parser("waitlist-setup", help="A port's waitlist with N groups waiting.")
+        ws.add_argument("--port", required=True)
+        ws.add_argument("--groups", type=int, default=40)
+        wc = sub.add_parser("waitlist-call", help="call_next, held open before commit.")
+        wc.add_argument("--port", required=True)
+        wc.add_argument("--capacity", type=int, default=20)
+        wc.add_argument("--hold-s", type=float, default=0)
+        wc.add_argument("--progress-file", type=Path, default=None)
+        wst = sub.add_parser("waitlist-state", help="Calls, called groups, log size (JSON).")
+        wst.add_argument("--port", required=True)
 
     def handle(self, *args: object, **opts: Any) -> None:
+        if opts["action"].startswith("waitlist-"):
+            self.stdout.write(json.dumps(_waitlist_drill(opts)))
+            return
         label = str(opts["label"])
         if opts["action"] == "count":
             from garita.audit.selectors import verify_chain
@@ -58,3 +73,59 @@ class Command(BaseCommand):
                 if pause:
                     time.sleep(pause)
         self.stdout.write(json.dumps({"label": label, "events": events, "committed": True}))
+
+
+def _drill_officer() -> Any:
+    from garita.accounts.models import User
+    from garita.accounts.roles import Role
+
+    user, _created = User.objects.get_or_create(
+        username="fault-drill-officer", defaults={"role": Role.PORT_OFFICER})
+    return user
+
+
+def _waitlist_drill(opts: dict[str, Any]) -> dict[str, Any]:
+    from garita.core.reference import ensure_reference_data
+    from garita.waitlist import log as wlog
+    from garita.waitlist import services as wl_services
+    from garita.waitlist.models import Call, Group, GroupStatus, LogEvent
+
+    port = str(opts["port"])
+    if opts["action"] == "waitlist-setup":
+        ensure_reference_data()
+        officer = _drill_officer()
+        for i in range(int(opts["groups"])):
+            wl_services.register_group(actor=officer, port=port, members=[
+                wl_services.MemberIn(given_names=f"Drill {i}", surnames="Prueba",
+                                     nationality="HND")] * (1 + i % 3), allow_duplicate=True)
+        return {"port": port, "groups": int(opts["groups"])}
+    wl = wl_services.port_waitlist(port)
+    if opts["action"] == "waitlist-call":
+        progress: Path | None = opts["progress_file"]
+        hold = float(opts["hold_s"])
+        real_append = wlog.append
+
+        def append_then_hold(waitlist: Any, events: Any) -> int:
+            size = real_append(waitlist, events)
+            if progress is not None:
+                progress.write_text("1")  # groups called and log appended, not committed
+            if hold:
+                time.sleep(hold)
+            return size
+
+        wlog.append = append_then_hold  # type: ignore[assignment]
+        try:
+            call = wl_services.call_next(actor=_drill_officer(), port=port,
+                                         capacity=int(opts["capacity"]))
+        finally:
+            wlog.append = real_append  # type: ignore[assignment]
+        return {"call": call.pk, "groups": call.groups_count, "persons": call.persons}
+    return {
+        "calls": Call.objects.filter(waitlist=wl).count(),
+        "groups_in_calls": sum(Call.objects.filter(waitlist=wl).values_list("groups_count",
+                                                                             flat=True)),
+        "called": Group.objects.filter(waitlist=wl).exclude(status=GroupStatus.WAITING)
+        .count(),
+        "waiting": Group.objects.filter(waitlist=wl, status=GroupStatus.WAITING).count(),
+        "log_entries": LogEvent.objects.filter(waitlist=wl).count(),
+    }
