@@ -53,6 +53,3 @@ def verify_chain(progress: Callable[[int], None] | None = None, batch: int = 500
         return ChainReport(False, checked, checked + 1, "events missing at the end of the chain")
     return ChainReport(True, checked)
 
-
-def events_for(object_type: str, object_id: str | int) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)))
