@@ -24,8 +24,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture
 def ports(db):
-    from garita.core.reference import ensure_reference_data
     from garita.core.models import Port
+    from garita.core.reference import ensure_reference_data
 
     ensure_reference_data()
     return {p.slug: p for p in Port.objects.all()}

@@ -23,7 +23,8 @@ def next_anumber() -> str:
 def make_officer():
     from garita.accounts.models import User
 
-    user, _ = User.objects.get_or_create(username="factory-officer", defaults={"role": "port_officer"})
+    user, _ = User.objects.get_or_create(username="factory-officer",
+                                         defaults={"role": "port_officer"})
     return user
 
 

@@ -53,3 +53,6 @@ class ApiToken(models.Model):
     def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
         token = "grt_" + secrets.token_urlsafe(32)
         return cls.objects.create(user=user, name=name, digest=cls.hash(token)), token
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user_id})"

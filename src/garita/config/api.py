@@ -87,7 +87,8 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"code": "not_found", "message": _("Not found.")}, status=404)
+    return api.create_response(request, {"code": "not_found", "message": _("Not found.")},
+                               status=404)
 
 
 @api.get("/health", auth=None, tags=["system"])

@@ -34,13 +34,13 @@ from garita.hearings.models import (
 )
 from garita.intake.models import Case, CaseStatus
 from garita.intake.services import case_transition
-from garita.stats.services import note_change as note_stats_change
 from garita.notifications.services import (
     HEARING_CHANGED,
     HEARING_SCHEDULED,
     CaseEvent,
     notify_bulk,
 )
+from garita.stats.services import note_change as note_stats_change
 
 ERROR_MESSAGES: dict[str, Any] = {
     "hearing.too_soon": _("The first hearing must be at least 10 days after the Notice to "

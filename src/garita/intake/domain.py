@@ -23,7 +23,12 @@ from garita.intake.models import CaseStatus as S
 
 CASE_TRANSITIONS: dict[str, frozenset[str]] = {
     S.ENCOUNTERED: frozenset({S.PENDING_FEAR_INTERVIEW, S.NOT_AMENABLE, S.AMENABLE}),
-    S.PENDING_FEAR_INTERVIEW: frozenset({S.NOT_AMENABLE, S.AMENABLE}),
+    # Back from a fear interview: before an NTA to (not) amenable; after one, to where the
+    # case was (negative or closed) or off MPP (positive): see status_after_fear_interview.
+    S.PENDING_FEAR_INTERVIEW: frozenset(
+        {S.NOT_AMENABLE, S.AMENABLE, S.NTA_ISSUED, S.RETURNED_TO_MEXICO, S.IN_PROCEEDINGS,
+         S.REMOVED_FROM_MPP}
+    ),
     S.AMENABLE: frozenset({S.PENDING_FEAR_INTERVIEW, S.NOT_AMENABLE, S.NTA_ISSUED}),
     S.NOT_AMENABLE: frozenset({S.NTA_ISSUED}),  # processed in the US, still gets an NTA
     S.NTA_ISSUED: frozenset(
@@ -53,6 +58,25 @@ PENDING_STATUSES = frozenset(
 
 def can_transition(current: str, target: str) -> bool:
     return target in CASE_TRANSITIONS.get(current, frozenset())
+
+
+# A fear claim raised once the person has a Notice to Appear (at the port, on a hearing
+# day, while waiting in Mexico) does not undo the NTA: the interview's outcome sends the
+# case back to where it was, or off MPP, never to "amenable" as if screening began again.
+AFTER_NTA_STATUSES = frozenset({S.NTA_ISSUED, S.RETURNED_TO_MEXICO, S.IN_PROCEEDINGS})
+
+
+def status_after_fear_interview(status_before: str, outcome: str) -> str:
+    """The case status once a fear interview is decided (outcome: positive, negative or
+    closed), for a case that waited in pending_fear_interview since status_before.
+
+    Before an NTA: positive -> not_amenable (processed in the US), otherwise amenable.
+    After an NTA: positive -> removed_from_mpp (proceedings go on from inside the US),
+    negative or closed -> the status the case had when the claim was raised."""
+    positive = outcome == "positive"
+    if status_before in AFTER_NTA_STATUSES:
+        return S.REMOVED_FROM_MPP if positive else status_before
+    return S.NOT_AMENABLE if positive else S.AMENABLE
 
 
 # --- names -------------------------------------------------------------------------------

@@ -50,6 +50,9 @@ class Encounter(models.Model):
     class Meta:
         ordering = ["-occurred_at"]
 
+    def __str__(self) -> str:
+        return f"encounter {self.pk} at {self.port_id}"
+
 
 class Person(models.Model):
     encounter = models.ForeignKey(
@@ -142,6 +145,9 @@ class Address(models.Model):
     class Meta:
         ordering = ["-given_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"address {self.pk} of case {self.case_id}"
+
 
 class ContactKind(models.TextChoices):
     PHONE = "phone", _("Phone (SMS and voice)")
@@ -162,6 +168,9 @@ class ContactPoint(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["value"])]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} of case {self.case_id}"
+
 
 class ANumberBlock(models.Model):
     """A configured range of A-numbers; numbers are handed out in order, never reused."""
@@ -174,6 +183,9 @@ class ANumberBlock(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.first}-{self.last}"
 
 
 class Appearance(models.Model):
@@ -188,6 +200,9 @@ class Appearance(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["representative", "withdrawn_at"])]
+
+    def __str__(self) -> str:
+        return f"EOIR-28 {self.pk} on case {self.case_id}"
 
 
 class Consent(models.Model):
@@ -206,3 +221,6 @@ class Consent(models.Model):
     given_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"consent {self.pk} on case {self.case_id}"

@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 from garita.accounts.permissions import has, require
 from garita.accounts.roles import Permission, Role
 from garita.audit import services as audit
-from garita.stats.services import note_change as note_stats_change
 from garita.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from garita.intake import domain
 from garita.intake.domain import AddressIn, Member, MemberIn, can_transition
@@ -38,6 +37,7 @@ from garita.intake.models import (
     Person,
     Shelter,
 )
+from garita.stats.services import note_change as note_stats_change
 
 # A clock a few minutes ahead of the server's must not refuse a real encounter.
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)

@@ -20,7 +20,7 @@ from garita.accounts.permissions import has, require
 from garita.accounts.roles import Permission
 from garita.audit import services as audit
 from garita.core.errors import Conflict, DomainError, PermissionDenied
-from garita.intake.domain import can_transition
+from garita.intake.domain import can_transition, status_after_fear_interview
 from garita.intake.models import Case, CaseStatus, Encounter
 from garita.intake.services import case_transition
 from garita.screening import domain
@@ -304,8 +304,7 @@ def _move_claimant(*, actor: Any, claim: FearClaim, outcome: str) -> None:
     case = Case.objects.get(pk=claim.case_id)
     if not claim.moved_case or case.status != CaseStatus.PENDING_FEAR_INTERVIEW:
         return
-    to = CaseStatus.NOT_AMENABLE if outcome == domain.FearOutcome.POSITIVE else \
-        CaseStatus.AMENABLE
+    to = status_after_fear_interview(claim.status_before, outcome)
     case_transition(actor=actor, case=case, to=to, reason=f"fear interview {claim.pk}")
 
 

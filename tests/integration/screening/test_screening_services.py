@@ -153,6 +153,34 @@ def test_fear_can_be_raised_on_a_hearing_day_and_twice_is_refused(users):
     assert FearClaim.objects.filter(case=case).count() == 1
     services.fear_interview_record(actor=users["asylum_officer"], claim=claim,
                                    outcome="positive")
+    # Positive after an NTA: off MPP, proceedings go on from inside the US.
+    assert Case.objects.get(pk=case.pk).status == "removed_from_mpp"
+
+
+@pytest.mark.parametrize("before", ["nta_issued", "returned_to_mexico", "in_proceedings"])
+@pytest.mark.parametrize("outcome", ["negative", "closed"])
+def test_a_claim_after_the_nta_not_upheld_returns_the_case_where_it_was(users, before,
+                                                                        outcome):
+    case = make_case(status=before)
+    claim = services.fear_claim_raise(actor=users["port_officer"], case=case, how="asked")
+    assert Case.objects.get(pk=case.pk).status == "pending_fear_interview"
+    services.fear_interview_record(actor=users["asylum_officer"], claim=claim,
+                                   outcome=outcome)
+    case.refresh_from_db()
+    assert case.status == before  # never back to "amenable", as if screening began again
+    assert not selectors.has_open_fear_claim(case)
+
+
+def test_a_claim_before_the_nta_still_decides_amenability(users):
+    case = make_case(status="amenable")
+    claim = services.fear_claim_raise(actor=users["port_officer"], case=case, how="asked")
+    services.fear_interview_record(actor=users["asylum_officer"], claim=claim,
+                                   outcome="negative")
+    assert Case.objects.get(pk=case.pk).status == "amenable"
+    claim = services.fear_claim_raise(actor=users["port_officer"], case=case,
+                                      how="volunteered")
+    services.fear_interview_record(actor=users["asylum_officer"], claim=claim,
+                                   outcome="positive")
     assert Case.objects.get(pk=case.pk).status == "not_amenable"
 
 

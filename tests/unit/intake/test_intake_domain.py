@@ -262,3 +262,35 @@ def test_family_rules_accept_exactly_the_compositions_of_their_type(family_type,
     problems = domain.family_problems(family_type, ages)
     assert (problems == []) == expected_ok
     assert len(problems) <= 1
+
+
+# --- back from a fear interview -----------------------------------------------------------
+
+from garita.intake.domain import (  # noqa: E402
+    AFTER_NTA_STATUSES,
+    CASE_TRANSITIONS,
+    status_after_fear_interview,
+)
+
+
+def test_fear_interview_before_the_nta_decides_amenability():
+    for before in ("encountered", "amenable", "not_amenable"):
+        assert status_after_fear_interview(before, "positive") == "not_amenable"
+        assert status_after_fear_interview(before, "negative") == "amenable"
+        assert status_after_fear_interview(before, "closed") == "amenable"
+
+
+def test_fear_interview_after_the_nta_keeps_the_case_in_mpp_or_takes_it_off():
+    for before in ("nta_issued", "returned_to_mexico", "in_proceedings"):
+        assert status_after_fear_interview(before, "positive") == "removed_from_mpp"
+        assert status_after_fear_interview(before, "negative") == before
+        assert status_after_fear_interview(before, "closed") == before
+
+
+def test_every_status_a_fear_interview_can_lead_to_is_a_legal_transition():
+    befores = [s for s, nxt in CASE_TRANSITIONS.items() if "pending_fear_interview" in nxt]
+    assert set(AFTER_NTA_STATUSES) <= set(befores)
+    for before in befores:
+        for outcome in ("positive", "negative", "closed"):
+            to = status_after_fear_interview(before, outcome)
+            assert to in CASE_TRANSITIONS["pending_fear_interview"], (before, outcome, to)

@@ -33,7 +33,8 @@ class Command(BaseCommand):
         if sample.exists():
             rows = json.loads(sample.read_text())[:3]
             if rows:
-                lines.append("Sample look-ups for /status and the hotline (A-number, PIN, language):")
+                lines.append(
+                    "Sample look-ups for /status and the hotline (A-number, PIN, language):")
                 lines += [f"  {r['a_number']}  {r['pin']}  {r['language']}" for r in rows]
                 lines.append("Try the phone hotline without a phone: .venv/bin/garita hotline call")
         lines.append("")
