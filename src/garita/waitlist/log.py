@@ -101,6 +101,7 @@ def append(waitlist: Waitlist, events: Sequence[NewEvent]) -> int:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("log.append must run inside a transaction")
     slug = waitlist.port.slug
+    keys.signing_key(slug)  # the key is made by the first write, never by a read
     size = waitlist.log_size
     tree = merkle.TileTree(size=size)
     # Load the right-edge (partial) tile of every level that the appends will touch.
@@ -187,6 +188,21 @@ def consistency(waitlist: Waitlist, old: int, new: int | None = None) -> dict[st
     proof = merkle.consistency_proof(old, new, rd)
     return {"old_size": old, "new_size": new, "old_root": merkle.root(old, rd).hex(),
             "new_root": merkle.root(new, rd).hex(), "proof": [p.hex() for p in proof]}
+
+
+def checkpoint_note(waitlist: Waitlist) -> str:
+    """The signed checkpoint of the log's current size, for a read: the stored one when
+    there is one, else signed in memory and not stored (Ed25519 signatures are
+    deterministic, so it is byte for byte the note `latest_checkpoint` would store).
+    Raises keys.NoKey when the port's log was never written."""
+    cp = (Checkpoint.objects.filter(waitlist_id=waitlist.pk, size=waitlist.log_size)
+          .order_by("-id").values_list("note", flat=True).first())
+    if cp is not None:
+        return cp
+    slug = waitlist.port.slug
+    key = keys.signing_key(slug, create=False)
+    text = note.checkpoint_text(keys.origin(slug), waitlist.log_size, root_hash(waitlist))
+    return note.sign_note(text, keys.origin(slug), key)
 
 
 def latest_checkpoint(waitlist: Waitlist) -> Checkpoint:
@@ -286,7 +302,7 @@ def verify(waitlist: Waitlist, progress: Callable[[int], None] | None = None) ->
     sha = hashlib.sha256
     tw = merkle.TILE_WIDTH
     parents: list[bytes] = []  # hashes of the full level-0 tiles, in order
-    checkpoints = list(Checkpoint.objects.filter(waitlist=waitlist).order_by("size"))
+    checkpoints = list(Checkpoint.objects.filter(waitlist_id=wid).order_by("size"))
     # Level-0 tiles needed later for a root: the right edge of the log and of each checkpoint.
     keep = {size // tw} | {cp.size // tw for cp in checkpoints}
     kept: dict[int, list[bytes]] = {}
@@ -353,8 +369,8 @@ def verify(waitlist: Waitlist, progress: Callable[[int], None] | None = None) ->
         return hit
 
     fresh_root = merkle.root(size, subtree)
-    vkey = note.parse_verifier_key(keys.public_verifier_key(slug))
     for cp in checkpoints:
+        vkey = note.parse_verifier_key(keys.public_verifier_key(slug))
         try:
             origin, cp_size, cp_root = note.parse_checkpoint(note.open_note(cp.note, vkey))
         except note.NoteError as exc:
