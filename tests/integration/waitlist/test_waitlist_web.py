@@ -150,3 +150,18 @@ def test_staff_switch_to_the_draw_commit_and_refuse_an_early_reveal(officer, cli
     assert r.status_code == 409 and "waitlist.window_open" in r.content.decode()
     r = client.post("/waitlist/staff/san-ysidro/settings/", {"policy": "lottery"})
     assert r.status_code == 400 and "waitlist.bad_policy" in r.content.decode()
+
+
+@pytest.mark.parametrize(("lang", "said", "unsaid"), [
+    ("pt", ["Grupos esperando", "Quando meu número será chamado?", "Entrada da equipe"],
+     "Groups waiting"),
+    ("ht", ["Gwoup k ap tann", "Kilè y ap rele nimewo mwen?", "Koneksyon anplwaye"],
+     "Groups waiting"),
+])
+def test_the_public_board_speaks_portuguese_and_haitian_creole(board_data, lang, said, unsaid):
+    page = Client(headers={"accept-language": lang}).get("/waitlist/san-ysidro/")
+    text = page.content.decode()
+    assert page.status_code == 200 and f'lang="{lang}"' in text
+    for s in said:
+        assert s in text
+    assert unsaid not in text
