@@ -296,10 +296,12 @@ def subtree_from_tiles(get_tile: Callable[[int, int], Sequence[bytes]], height: 
 def tile_levels(hashes: Sequence[bytes]) -> list[bytes]:
     """All complete inner nodes of a tile, one concatenated blob per level: 32-byte slot j of
     levels[r] covers hashes [j*2^r, (j+1)*2^r). Blobs keep a cached tile small in memory."""
+    sha = hashlib.sha256
     level = list(hashes)
     out = [b"".join(level)]
     while len(level) >= 2:
-        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        it = iter(level)  # pairs; an odd last hash has no complete parent
+        level = [sha(b"\x01" + a + b).digest() for a, b in zip(it, it, strict=False)]
         out.append(b"".join(level))
     return out
 
