@@ -443,7 +443,7 @@ def check_pin(*, port: str | Port, number: int, pin: str, client: str = "",
                           _("Too many wrong PINs. Try again in 15 minutes."), status=429)
     next_ok = cache.get(k_next)
     if next_ok is not None and now.timestamp() < next_ok:
-        wait = max(1, math.ceil(next_ok - now.timestamp()))
+        wait = max(2, math.ceil(next_ok - now.timestamp()))
         raise DomainError("waitlist.pin_slowdown",
                           _("Many wrong PINs were tried for this number, so checks are "
                             "slowed down. Try again in %(seconds)s seconds.")
@@ -463,7 +463,8 @@ def check_pin(*, port: str | Port, number: int, pin: str, client: str = "",
                      object_id=object_id, new={"client": tag, "per_number": pair,
                                                "per_client": per_client})
     if on_number >= PIN_SLOWDOWN_AFTER:
-        delay = min(2 ** (on_number - PIN_SLOWDOWN_AFTER), PIN_SLOWDOWN_MAX_SECONDS)
+        # 2, 4, 8 ... seconds (never "1 seconds"), up to the maximum.
+        delay = min(2 ** (on_number - PIN_SLOWDOWN_AFTER + 1), PIN_SLOWDOWN_MAX_SECONDS)
         cache.set(k_next, now.timestamp() + delay, delay + 60)
         if on_number == PIN_SLOWDOWN_AFTER:
             audit.record(actor=None, action="waitlist.pin_slowdown",

@@ -245,3 +245,25 @@ def test_verify_checks_checkpoints_that_end_inside_a_tile(long_log):
     Checkpoint.objects.filter(waitlist=long_log, size=800).update(note=forged)
     res = wlog.verify(long_log)
     assert not res.ok and "checkpoint of size 800 does not match" in res.problem
+
+
+def test_whole_second_and_local_times_round_trip_through_the_database(ports):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.db import transaction
+
+    tj = ZoneInfo("America/Tijuana")
+    times = [dt.datetime(2019, 5, 1, 8, 0, 0, tzinfo=tj),
+             dt.datetime(2019, 5, 1, 8, 0, 0, 1, tzinfo=tj),
+             dt.datetime(2019, 11, 3, 1, 30, 0, tzinfo=dt.UTC)]
+    wl = services.port_waitlist("san-ysidro")
+    with transaction.atomic():
+        wl = type(wl).objects.select_for_update().select_related("port").get(pk=wl.pk)
+        wlog.append(wl, [wlog.NewEvent("capacity_set", at, None, 5) for at in times])
+    assert [e.at for e in LogEvent.objects.filter(waitlist=wl).order_by("index")] == times
+    assert list(LogEvent.objects.filter(waitlist=wl, at__lte=times[0])
+                .values_list("index", flat=True)) == [0]
+    res = wlog.verify(wl)
+    assert res.ok and res.root == merkle.mth(
+        [merkle.leaf_hash(d) for d in wlog.entries(wl, 0, 3)]).hex()
