@@ -15,7 +15,7 @@ from ninja import Field, Router, Schema, Status
 from garita.core.errors import DomainError
 from garita.waitlist import log as wlog
 from garita.waitlist import merkle, selectors, services
-from garita.waitlist.services import MemberIn, port_waitlist
+from garita.waitlist.services import MemberIn
 
 router = Router()
 
@@ -93,7 +93,7 @@ def history(request: HttpRequest, port: str, days: int = 30) -> list[dict[str, A
 
 @router.get("/{port}/log/proof", auth=None)
 def proof(request: HttpRequest, port: str, index: int, size: int | None = None) -> dict[str, Any]:
-    wl = port_waitlist(port)
+    wl = selectors.waitlist_for_read(port)
     try:
         return wlog.inclusion(wl, index, size)
     except merkle.ProofError as exc:
@@ -103,7 +103,7 @@ def proof(request: HttpRequest, port: str, index: int, size: int | None = None) 
 @router.get("/{port}/log/consistency", auth=None)
 def consistency(request: HttpRequest, port: str, old: int,
                 new: int | None = None) -> dict[str, Any]:
-    wl = port_waitlist(port)
+    wl = selectors.waitlist_for_read(port)
     try:
         return wlog.consistency(wl, old, new)
     except merkle.ProofError as exc:

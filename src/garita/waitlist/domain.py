@@ -203,6 +203,34 @@ def entry_bytes(*, port: str, index: int, event: str, number: int | None, size: 
 _ZERO = dt.timedelta(0)
 
 
+def canonical_at(at: dt.datetime) -> str:
+    """An entry's time as canonical text: UTC, "YYYY-MM-DDTHH:MM:SS.ffffffZ"."""
+    if at.utcoffset() != _ZERO:
+        at = at.astimezone(dt.UTC)
+    return at.isoformat(timespec="microseconds")[:26] + "Z"
+
+
+EntryRow = tuple[int, str, "int | None", "int | None", str, str, str]
+
+
+def entries_bytes(port: str, rows: Iterable[EntryRow]) -> list[bytes]:
+    """entry_bytes for many rows of (index, event, number, size, at_text, commitment,
+    detail) with the time already canonical text: the hot loop of append and verify."""
+    q = _quote
+    qport = q(port)
+    out = []
+    append = out.append
+    for index, event, number, size, at_text, commitment, detail in rows:
+        # Hex commitments (nearly all) need no quoting check beyond isalnum.
+        qc = f'"{commitment}"' if commitment.isalnum() and commitment.isascii() else q(commitment)
+        append(
+            f'{{"at":"{at_text}","commitment":{qc},"detail":{q(detail)},'
+            f'"event":{q(event)},"index":{index},'
+            f'"number":{"null" if number is None else int(number)},"port":{qport},'
+            f'"size":{"null" if size is None else int(size)}}}'.encode())
+    return out
+
+
 _PLAIN = re.compile(r'[^"\\\x00-\x1f]*\Z')
 
 

@@ -29,13 +29,21 @@ def _path(port_slug: str) -> Path:
     return Path(settings.GARITA_KEY_DIR) / f"waitlist-{port_slug}.key"
 
 
-def signing_key(port_slug: str) -> Ed25519PrivateKey:
+class NoKey(LookupError):
+    """The port has no signing key yet (its log was never written) and may not make one."""
+
+
+def signing_key(port_slug: str, *, create: bool = True) -> Ed25519PrivateKey:
+    """The port's key; made on first use by a write. Reads pass create=False: a public
+    GET never writes, not even a key file."""
     path = _path(port_slug)
     cached = _cache.get(str(path))
     if cached is not None:
         return cached
     name = origin(port_slug)
     if not path.exists():
+        if not create:
+            raise NoKey(port_slug)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         key = Ed25519PrivateKey.generate()
         seed = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
@@ -55,5 +63,5 @@ def signing_key(port_slug: str) -> Ed25519PrivateKey:
     return key
 
 
-def public_verifier_key(port_slug: str) -> str:
-    return verifier_key(origin(port_slug), signing_key(port_slug))
+def public_verifier_key(port_slug: str, *, create: bool = True) -> str:
+    return verifier_key(origin(port_slug), signing_key(port_slug, create=create))

@@ -8,15 +8,16 @@ change, so they are cached in memory; the right-edge partial tiles are always re
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from garita.waitlist import keys, merkle, note
-from garita.waitlist.domain import entry_bytes
+from garita.waitlist import domain, keys, merkle, note
+from garita.waitlist.domain import entries_bytes, entry_bytes
 from garita.waitlist.models import Checkpoint, LogEvent, LogTile, Waitlist
 
 HS = merkle.HASH_SIZE
@@ -44,10 +45,18 @@ _LEVELS: dict[tuple[str, int, int, int, int], list[bytes]] = {}
 _LEVELS_MAX = 4096
 
 
-def _load_tile(waitlist_id: int, level: int, index: int) -> list[bytes]:
-    blob = (LogTile.objects.filter(waitlist_id=waitlist_id, level=level, index=index)
-            .values_list("hashes", flat=True).first())
-    return _split_hashes(bytes(blob)) if blob is not None else []
+def _load_tile(waitlist_id: int | None, level: int, index: int) -> list[bytes]:
+    """One stored tile's hashes (empty if none). A raw cursor: a cold inclusion proof is
+    mostly this query, and the ORM's query building costs more than the query itself."""
+    if waitlist_id is None:
+        return []
+    conn = transaction.get_connection()
+    qn = conn.ops.quote_name
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT hashes FROM {qn(LogTile._meta.db_table)} WHERE waitlist_id = %s "
+                    f"AND level = %s AND {qn('index')} = %s", [waitlist_id, level, index])
+        row = cur.fetchone()
+    return _split_hashes(bytes(row[0])) if row is not None else []
 
 
 def get_tile(waitlist_id: int, level: int, index: int) -> Sequence[bytes]:
@@ -91,12 +100,16 @@ def reader(waitlist_id: int, size: int | None = None) -> merkle.SubtreeReader:
 
 
 def append(waitlist: Waitlist, events: Sequence[NewEvent]) -> int:
-    """Append events; the caller holds the Waitlist row lock inside a transaction."""
+    """Append events; the caller holds the Waitlist row lock inside a transaction.
+
+    One pass: canonical entries, leaf hashes, the right-edge tiles extended in bulk (each
+    touched tile written once), and the rows inserted with a plain executemany."""
     if not events:
         return 0
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("log.append must run inside a transaction")
     slug = waitlist.port.slug
+    keys.signing_key(slug)  # the key is made by the first write, never by a read
     size = waitlist.log_size
     tree = merkle.TileTree(size=size)
     # Load the right-edge (partial) tile of every level that the appends will touch.
@@ -110,18 +123,27 @@ def append(waitlist: Waitlist, events: Sequence[NewEvent]) -> int:
         level += 1
     existing = {k for k, v in tree.tiles.items() if v}
     conn = transaction.get_connection()
+    sqlite = conn.vendor == "sqlite"
     adapt = conn.ops.adapt_datetimefield_value
-    if conn.vendor == "sqlite":  # what the SQLite backend stores, without its per-call cost
-        adapt = lambda v: str(v.astimezone(dt.UTC).replace(tzinfo=None))  # noqa: E731
-    rows = []
     wid = waitlist.pk
+    zero, utc = dt.timedelta(0), dt.UTC
+    entry_rows, rows = [], []
     for offset, ev in enumerate(events):
-        idx = size + offset
-        data = entry_bytes(port=slug, index=idx, event=ev.event, number=ev.number, size=ev.size,
-                           at=ev.at, commitment=ev.commitment, detail=ev.detail)
-        tree.append(merkle.leaf_hash(data))
-        rows.append((wid, idx, str(ev.event), ev.number, ev.size, adapt(ev.at), ev.commitment,
+        at = ev.at
+        if at.utcoffset() != zero:
+            at = at.astimezone(utc)
+        iso = at.isoformat(timespec="microseconds")  # YYYY-MM-DDTHH:MM:SS.ffffff+00:00
+        event = str(ev.event)
+        entry_rows.append((size + offset, event, ev.number, ev.size, iso[:26] + "Z",
+                           ev.commitment, ev.detail))
+        # What Django's SQLite backend stores (str() of the naive UTC time), without
+        # its per-call cost; other backends get their own adapter.
+        db_at = (iso[:10] + " " + iso[11:19] + (iso[19:26] if at.microsecond else "")
+                 if sqlite else adapt(ev.at))
+        rows.append((wid, size + offset, event, ev.number, ev.size, db_at, ev.commitment,
                      ev.detail))
+    sha = hashlib.sha256
+    tree.extend([sha(b"\x00" + e).digest() for e in entries_bytes(slug, entry_rows)])
     # A plain executemany: the ORM's bulk_create costs more than the hashing here.
     qn = conn.ops.quote_name
     cols = ", ".join(qn(c) for c in ("waitlist_id", "index", "event", "number", "size", "at",
@@ -176,6 +198,21 @@ def consistency(waitlist: Waitlist, old: int, new: int | None = None) -> dict[st
             "new_root": merkle.root(new, rd).hex(), "proof": [p.hex() for p in proof]}
 
 
+def checkpoint_note(waitlist: Waitlist) -> str:
+    """The signed checkpoint of the log's current size, for a read: the stored one when
+    there is one, else signed in memory and not stored (Ed25519 signatures are
+    deterministic, so it is byte for byte the note `latest_checkpoint` would store).
+    Raises keys.NoKey when the port's log was never written."""
+    cp = (Checkpoint.objects.filter(waitlist_id=waitlist.pk, size=waitlist.log_size)
+          .order_by("-id").values_list("note", flat=True).first())
+    if cp is not None:
+        return cp
+    slug = waitlist.port.slug
+    key = keys.signing_key(slug, create=False)
+    text = note.checkpoint_text(keys.origin(slug), waitlist.log_size, root_hash(waitlist))
+    return note.sign_note(text, keys.origin(slug), key)
+
+
 def latest_checkpoint(waitlist: Waitlist) -> Checkpoint:
     """The signed checkpoint for the current size, signing a new one if the log grew."""
     cp = Checkpoint.objects.filter(waitlist=waitlist).order_by("-size", "-id").first()
@@ -197,36 +234,16 @@ def entries(waitlist: Waitlist, start: int, count: int) -> list[bytes]:
                         at=r.at, commitment=r.commitment, detail=r.detail) for r in rows]
 
 
-def _raw_rows(waitlist: Waitlist) -> Iterable[tuple]:
-    """All entries in index order, straight from the cursor (the ORM's converters cost
-    more than the hashing). SQLite's UTC text times are passed on as canonical text."""
-    conn = transaction.get_connection()
-    qn = conn.ops.quote_name
-    sql = (f"SELECT {qn('index')}, event, number, size, at, commitment, detail "
-           f"FROM {qn(LogEvent._meta.db_table)} WHERE waitlist_id = %s ORDER BY {qn('index')}")
-    sqlite = conn.vendor == "sqlite"
-    with conn.cursor() as cur:
-        cur.execute(sql, [waitlist.pk])
-        while True:
-            chunk = cur.fetchmany(5000)
-            if not chunk:
-                return
-            for index, event, number, size, at, commitment, detail in chunk:
-                if sqlite:
-                    at = _sqlite_at(at)
-                yield index, event, number, size, at, commitment, detail
-
-
 def _sqlite_at(value: Any) -> Any:
-    """SQLite hands back naive UTC datetimes (or text): make them canonical UTC text."""
+    """SQLite's stored UTC text ("YYYY-MM-DD HH:MM:SS[.ffffff]") as canonical entry text."""
     if isinstance(value, str):
         date, _sep, time = value.partition(" ")
         if "." not in time:
             time += ".000000"
         return f"{date}T{time}Z"
     if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
+        value = value.replace(tzinfo=dt.UTC)
+    return domain.canonical_at(value)
 
 
 @dataclass(frozen=True)
@@ -238,51 +255,137 @@ class VerifyResult:
     first_bad_index: int | None = None
 
 
+# Rows are read and checked this many at a time (a whole number of tiles).
+VERIFY_CHUNK = 256 * merkle.TILE_WIDTH
+
+
+def _rows_between(conn: Any, waitlist_id: int, start: int, end: int) -> list[tuple]:
+    """Entries with start <= index < end straight from the cursor (the ORM's converters
+    cost more than the hashing); times become canonical entry text."""
+    qn = conn.ops.quote_name
+    sqlite = conn.vendor == "sqlite"
+    # CAST keeps SQLite's datetime converter away: the stored text is already UTC.
+    at_col = "CAST(at AS TEXT)" if sqlite else "at"
+    sql = (f"SELECT {qn('index')}, event, number, size, {at_col}, commitment, detail "
+           f"FROM {qn(LogEvent._meta.db_table)} WHERE waitlist_id = %s "
+           f"AND {qn('index')} >= %s AND {qn('index')} < %s ORDER BY {qn('index')}")
+    with conn.cursor() as cur:
+        cur.execute(sql, [waitlist_id, start, end])
+        rows = cur.fetchall()
+    fix = _sqlite_at if sqlite else domain.canonical_at
+    return [(i, e, n, sz, fix(at), c, d) for i, e, n, sz, at, c, d in rows]
+
+
+def _tiles_between(conn: Any, waitlist_id: int, level: int, start: int,
+                   end: int) -> dict[int, bytes]:
+    qn = conn.ops.quote_name
+    sql = (f"SELECT {qn('index')}, hashes FROM {qn(LogTile._meta.db_table)} "
+           f"WHERE waitlist_id = %s AND level = %s AND {qn('index')} >= %s "
+           f"AND {qn('index')} < %s")
+    with conn.cursor() as cur:
+        cur.execute(sql, [waitlist_id, level, start, end])
+        return {n: bytes(h) for n, h in cur.fetchall()}
+
+
+def _first_difference(a: bytes, b: bytes) -> int:
+    """Index of the first 32-byte hash where two concatenations differ."""
+    for i in range(0, max(len(a), len(b)), HS):
+        if a[i:i + HS] != b[i:i + HS]:
+            return i // HS
+    return -1
+
+
 def verify(waitlist: Waitlist, progress: Callable[[int], None] | None = None) -> VerifyResult:
-    """Recompute every entry from its row, rebuild the tree, and compare with the stored
-    tiles and every signed checkpoint. Stops at the first bad entry."""
+    """Recompute every entry from its row and every tile from the entries, compare with
+    the stored tiles and every signed checkpoint. Stops at the first bad entry.
+
+    One streaming pass over the rows, a whole number of tiles at a time: each tile's leaf
+    hashes are compared with the stored tile as one blob, and each full tile's hash is
+    kept for the level above (1/256 of the leaves), which is checked the same way."""
     slug = waitlist.port.slug
-    stored = lambda lv, n: get_tile(waitlist.pk, lv, n)  # noqa: E731
+    wid = waitlist.pk
+    size = waitlist.log_size
+    conn = transaction.get_connection()
     clear_cache()
-    fresh = merkle.TileTree()
-    expected = 0
-    rows = _raw_rows(waitlist)
-    current_tile: tuple[int, Sequence[bytes]] = (-1, [])
-    for index, event, number, size, at, commitment, detail in rows:
-        if index != expected:
-            return VerifyResult(False, expected, "", f"entry {expected} is missing", expected)
-        leaf = merkle.leaf_hash(entry_bytes(port=slug, index=index, event=event, number=number,
-                                            size=size, at=at, commitment=commitment,
-                                            detail=detail))
-        tile_no = index // merkle.TILE_WIDTH
-        if current_tile[0] != tile_no:
-            current_tile = (tile_no, stored(0, tile_no))
-        tile = current_tile[1]
-        off = index % merkle.TILE_WIDTH
-        if off >= len(tile) or tile[off] != leaf:
-            return VerifyResult(False, index, "",
-                                f"entry {index} was changed: it does not match its logged hash",
-                                index)
-        fresh.append(leaf)
-        expected += 1
-        if progress is not None and expected % 10000 == 0:
-            progress(expected)
-    if expected != waitlist.log_size:
-        return VerifyResult(False, expected, "", f"entry {expected} is missing", expected)
-    # Higher tiles must match the recomputed ones (their leaves matched already).
-    for (level, n), hashes in fresh.tiles.items():
-        if level and list(stored(level, n)) != hashes:
-            return VerifyResult(False, expected, "", f"tile {level}/{n} does not match", None)
-    fresh_root = merkle.root(expected, fresh.subtree)
-    vkey = note.parse_verifier_key(keys.public_verifier_key(slug))
-    for cp in Checkpoint.objects.filter(waitlist=waitlist).order_by("size"):
+    sha = hashlib.sha256
+    tw = merkle.TILE_WIDTH
+    parents: list[bytes] = []  # hashes of the full level-0 tiles, in order
+    checkpoints = list(Checkpoint.objects.filter(waitlist_id=wid).order_by("size"))
+    # Level-0 tiles needed later for a root: the right edge of the log and of each checkpoint.
+    keep = {size // tw} | {cp.size // tw for cp in checkpoints}
+    kept: dict[int, list[bytes]] = {}
+
+    def bad(index: int, problem: str) -> VerifyResult:
+        return VerifyResult(False, index, "", problem, index)
+
+    for start in range(0, size, VERIFY_CHUNK):
+        end = min(size, start + VERIFY_CHUNK)
+        rows = _rows_between(conn, wid, start, end)
+        if len(rows) != end - start:
+            for expected, row in enumerate(rows, start):
+                if row[0] != expected:
+                    return bad(expected, f"entry {expected} is missing")
+            return bad(start + len(rows), f"entry {start + len(rows)} is missing")
+        leaves = [sha(b"\x00" + e).digest() for e in entries_bytes(slug, rows)]
+        stored = _tiles_between(conn, wid, 0, start // tw, (end + tw - 1) // tw)
+        for t in range(start // tw, (end + tw - 1) // tw):
+            part = leaves[t * tw - start:(t + 1) * tw - start]
+            blob = b"".join(part)
+            have = stored.get(t, b"")
+            if have != blob:
+                index = t * tw + _first_difference(have, blob)
+                if have.startswith(blob):  # the tiles logged more entries than the rows hold
+                    return bad(index, f"entry {index} is missing (it was logged)")
+                return bad(index, f"entry {index} was changed: it does not match its logged hash")
+            if len(part) == tw:
+                parents.append(merkle.mth_full(part))
+            if t in keep:
+                kept[t] = part
+        if progress is not None:
+            progress(end)
+    extra = LogEvent.objects.filter(waitlist_id=wid, index__gte=size).order_by("index") \
+        .values_list("index", flat=True).first()
+    if extra is not None:
+        return bad(size, f"entry {extra} lies beyond the log's size {size}")
+    # Each level above: recompute from the full tiles below and compare with the stored tiles.
+    levels: list[list[bytes]] = [[], parents]  # levels[L]: hashes stored in level-L tiles
+    level = 1
+    while levels[level]:
+        hashes = levels[level]
+        stored = _tiles_between(conn, wid, level, 0, (len(hashes) + tw - 1) // tw)
+        up = []
+        for t in range(0, (len(hashes) + tw - 1) // tw):
+            part = hashes[t * tw:(t + 1) * tw]
+            if stored.get(t, b"") != b"".join(part):
+                return VerifyResult(False, size, "", f"tile {level}/{t} does not match", None)
+            if len(part) == tw:
+                up.append(merkle.mth_full(part))
+        levels.append(up)
+        level += 1
+
+    def tile(lv: int, n: int) -> Sequence[bytes]:
+        if lv == 0:
+            return kept.get(n, [])
+        return levels[lv][n * tw:(n + 1) * tw] if lv < len(levels) else []
+
+    memo: dict[tuple[int, int], bytes] = {}
+
+    def subtree(h: int, i: int) -> bytes:  # complete subtrees are the same at every size
+        hit = memo.get((h, i))
+        if hit is None:
+            hit = memo[(h, i)] = merkle.subtree_from_tiles(tile, h, i)
+        return hit
+
+    fresh_root = merkle.root(size, subtree)
+    for cp in checkpoints:
+        vkey = note.parse_verifier_key(keys.public_verifier_key(slug))
         try:
-            origin, size, root = note.parse_checkpoint(note.open_note(cp.note, vkey))
+            origin, cp_size, cp_root = note.parse_checkpoint(note.open_note(cp.note, vkey))
         except note.NoteError as exc:
-            return VerifyResult(False, expected, fresh_root.hex(),
-                                f"checkpoint {cp.size}: {exc}", None)
-        if size > expected or merkle.root(size, fresh.subtree) != root:
-            return VerifyResult(False, expected, fresh_root.hex(),
-                                f"checkpoint of size {size} does not match the entries",
-                                min(size, expected))
-    return VerifyResult(True, expected, fresh_root.hex())
+            return VerifyResult(False, size, fresh_root.hex(), f"checkpoint {cp.size}: {exc}",
+                                None)
+        if cp_size > size or cp_size != cp.size or merkle.root(cp_size, subtree) != cp_root:
+            return VerifyResult(False, size, fresh_root.hex(),
+                                f"checkpoint of size {cp_size} does not match the entries",
+                                min(cp_size, size))
+    return VerifyResult(True, size, fresh_root.hex())

@@ -237,8 +237,46 @@ class TileTree:
             level += 1
         self.size += 1
 
+    def extend(self, leaves: Sequence[bytes]) -> None:
+        """Append many leaves at once: each tile is extended by a slice and each tile
+        that fills is hashed once, level by level (the same tiles as one append each)."""
+        self._extend(0, self.size, leaves)
+        self.size += len(leaves)
+
+    def _extend(self, level: int, pos: int, hashes: Sequence[bytes]) -> None:
+        # pos: how many hashes this level held before (complete subtrees of height 8*level).
+        parents: list[bytes] = []
+        first_parent = pos // TILE_WIDTH
+        i, n = 0, len(hashes)
+        while i < n:
+            key = (level, pos // TILE_WIDTH)
+            tile = self.tiles.get(key)
+            if tile is None:
+                tile = self.tiles[key] = []
+            if len(tile) != pos % TILE_WIDTH:
+                raise ProofError(f"tile {key} out of step with the tree size")
+            take = min(TILE_WIDTH - len(tile), n - i)
+            tile.extend(hashes[i:i + take])
+            self.dirty.add(key)
+            i += take
+            pos += take
+            if len(tile) == TILE_WIDTH:
+                parents.append(mth_full(tile))
+        if parents:
+            self._extend(level + 1, first_parent, parents)
+
     def subtree(self, height: int, index: int) -> bytes:
         return subtree_from_tiles(lambda lv, n: self.tiles.get((lv, n), []), height, index)
+
+
+def mth_full(hashes: Sequence[bytes]) -> bytes:
+    """Merkle Tree Hash of a power-of-two count of hashes (a full tile), tight loop."""
+    sha = hashlib.sha256
+    level = list(hashes)
+    while len(level) > 1:
+        it = iter(level)
+        level = [sha(b"\x01" + a + b).digest() for a, b in zip(it, it, strict=True)]
+    return level[0]
 
 
 def subtree_from_tiles(get_tile: Callable[[int, int], Sequence[bytes]], height: int,
@@ -258,10 +296,12 @@ def subtree_from_tiles(get_tile: Callable[[int, int], Sequence[bytes]], height: 
 def tile_levels(hashes: Sequence[bytes]) -> list[bytes]:
     """All complete inner nodes of a tile, one concatenated blob per level: 32-byte slot j of
     levels[r] covers hashes [j*2^r, (j+1)*2^r). Blobs keep a cached tile small in memory."""
+    sha = hashlib.sha256
     level = list(hashes)
     out = [b"".join(level)]
     while len(level) >= 2:
-        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        it = iter(level)  # pairs; an odd last hash has no complete parent
+        level = [sha(b"\x01" + a + b).digest() for a, b in zip(it, it, strict=False)]
         out.append(b"".join(level))
     return out
 

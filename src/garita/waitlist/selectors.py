@@ -14,17 +14,29 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from garita.accounts.permissions import has, require
 from garita.accounts.roles import Permission
 from garita.audit import services as audit
+from garita.core.errors import NotFound
 from garita.core.models import Port
 from garita.waitlist import domain
 from garita.waitlist.domain import Event
 from garita.waitlist.models import Call, DayCapacity, Group, GroupStatus, LogEvent, Waitlist
-from garita.waitlist.services import port_waitlist
 
 RECENT_DAYS = 14
+
+
+def waitlist_for_read(port: Port | str) -> Waitlist:
+    """The port's waitlist for a read, which never writes: a port whose list was never
+    used gets an unsaved, empty default (pk None, so every filter on it finds nothing).
+    Unknown port -> waitlist.unknown_port."""
+    port_obj = port if isinstance(port, Port) else Port.objects.filter(slug=port).first()
+    if port_obj is None:
+        raise NotFound("waitlist.unknown_port", _("There is no port with that name."))
+    wl = Waitlist.objects.select_related("port").filter(port=port_obj).first()
+    return wl if wl is not None else Waitlist(port=port_obj)
 
 
 @dataclass(frozen=True)
@@ -57,13 +69,13 @@ def _waiting_delta(event: str, detail: str) -> int:
 
 def daily_history(port: Port | str, days: int) -> list[DayStat]:
     """One row per local day for the last `days` days (oldest first, today included)."""
-    wl = port_waitlist(port)
+    wl = waitlist_for_read(port)
     tz = _tz(wl)
     today = timezone.now().astimezone(tz).date()
     first = today - dt.timedelta(days=max(1, days) - 1)
     start = _local_day_start(wl, first)
     kinds = [Event.REGISTERED, Event.REQUEUED, Event.CALLED, Event.REMOVED, Event.PRESENT]
-    base = LogEvent.objects.filter(waitlist=wl, event__in=kinds)
+    base = LogEvent.objects.filter(waitlist_id=wl.pk, event__in=kinds)
     # Waiting before the window: one aggregate per (event, after-call removal).
     groups_w = persons_w = 0
     for row in (base.filter(at__lt=start).values("event")
@@ -88,7 +100,7 @@ def daily_history(port: Port | str, days: int) -> list[DayStat]:
             acc[2] += row["p"] or 0
         elif row["event"] == Event.PRESENT:
             acc[3] += row["p"] or 0
-    caps = dict(DayCapacity.objects.filter(waitlist=wl, day__gte=first)
+    caps = dict(DayCapacity.objects.filter(waitlist_id=wl.pk, day__gte=first)
                 .values_list("day", "persons"))
     out = []
     for i in range(max(1, days)):
@@ -101,25 +113,25 @@ def daily_history(port: Port | str, days: int) -> list[DayStat]:
 
 
 def _queue(wl: Waitlist):  # type: ignore[no-untyped-def]
-    return Group.objects.filter(waitlist=wl, status=GroupStatus.WAITING)
+    return Group.objects.filter(waitlist_id=wl.pk, status=GroupStatus.WAITING)
 
 
 def _recent_pace(wl: Waitlist, today: dt.date) -> list[int]:
     since = today - dt.timedelta(days=RECENT_DAYS)
-    rows = (Call.objects.filter(waitlist=wl, day__gte=since, day__lt=today)
+    rows = (Call.objects.filter(waitlist_id=wl.pk, day__gte=since, day__lt=today)
             .values("day").annotate(p=Sum("persons")))
     return [r["p"] for r in rows if r["p"]]
 
 
 def board(port: Port | str) -> dict[str, Any]:
     """Everything the public board shows. Numbers, sizes and dates only: no names."""
-    wl = port_waitlist(port)
+    wl = waitlist_for_read(port)
     tz = _tz(wl)
     now = timezone.now()
     today = now.astimezone(tz).date()
-    cap = DayCapacity.objects.filter(waitlist=wl, day=today).first()
+    cap = DayCapacity.objects.filter(waitlist_id=wl.pk, day=today).first()
     today_groups = list(
-        Group.objects.filter(waitlist=wl, call__day=today).order_by("called_at", "number")
+        Group.objects.filter(waitlist_id=wl.pk, call__day=today).order_by("called_at", "number")
         .values("number", "size", "status", "called_at"))
     grace = dt.timedelta(minutes=wl.grace_minutes)
     called_today = [
@@ -129,11 +141,11 @@ def board(port: Port | str) -> dict[str, Any]:
          if g["called_at"] else ""}
         for g in today_groups]
     recent = []
-    for r in (Call.objects.filter(waitlist=wl, day__lt=today,
+    for r in (Call.objects.filter(waitlist_id=wl.pk, day__lt=today,
                                   day__gte=today - dt.timedelta(days=RECENT_DAYS))
               .values("day").annotate(persons=Sum("persons"), groups=Sum("groups_count"))
               .order_by("-day")):
-        nums = list(Group.objects.filter(waitlist=wl, call__day=r["day"])
+        nums = list(Group.objects.filter(waitlist_id=wl.pk, call__day=r["day"])
                     .order_by("number").values_list("number", flat=True)[:1000])
         recent.append({"day": r["day"].isoformat(), "persons": r["persons"],
                        "groups": r["groups"], "first": nums[0] if nums else None,
@@ -162,13 +174,9 @@ def board(port: Port | str) -> dict[str, Any]:
 
 def estimate(port: Port | str, number: int) -> dict[str, Any]:
     """Estimated date range for any number still waiting (public: no names, no PIN)."""
-    wl = port_waitlist(port)
-    g = Group.objects.filter(waitlist=wl, number=number).first()
+    wl = waitlist_for_read(port)
+    g = Group.objects.filter(waitlist_id=wl.pk, number=number).first()
     if g is None:
-        from django.utils.translation import gettext_lazy as _
-
-        from garita.core.errors import NotFound
-
         raise NotFound("waitlist.unknown_number", _("There is no group with that number."))
     today = timezone.now().astimezone(_tz(wl)).date()
     out: dict[str, Any] = {"number": number, "size": g.size, "status": g.status}
@@ -197,8 +205,8 @@ def estimate(port: Port | str, number: int) -> dict[str, Any]:
 
 def persons_ahead(port: Port | str, number: int) -> int | None:
     """People waiting ahead of this number (the statistics forecasts ask for it)."""
-    wl = port_waitlist(port)
-    g = Group.objects.filter(waitlist=wl, number=number, status=GroupStatus.WAITING).first()
+    wl = waitlist_for_read(port)
+    g = Group.objects.filter(waitlist_id=wl.pk, number=number, status=GroupStatus.WAITING).first()
     if g is None:
         return None
     ahead = _queue(wl).filter(Q(priority__lt=g.priority) |
@@ -222,16 +230,16 @@ def search(*, actor: Any, port: Port | str, query: str) -> list[dict[str, Any]]:
     """Staff search by number (any operator) or by name (WAITLIST_VIEW_NAMES, audited)."""
     require(actor, Permission.WAITLIST_REGISTER) if not has(actor, Permission.WAITLIST_OPERATE) \
         else None
-    wl = port_waitlist(port)
+    wl = waitlist_for_read(port)
     q = query.strip()
     if not q:
         return []
-    qs = Group.objects.filter(waitlist=wl)
+    qs = Group.objects.filter(waitlist_id=wl.pk)
     if q.isdigit():
         qs = qs.filter(number=int(q))
     else:
         require(actor, Permission.WAITLIST_VIEW_NAMES)
-        ids = Group.objects.filter(waitlist=wl).filter(
+        ids = Group.objects.filter(waitlist_id=wl.pk).filter(
             Q(members__surnames__icontains=q) | Q(members__given_names__icontains=q)
         ).values_list("id", flat=True)[:50]
         qs = qs.filter(id__in=list(ids))
@@ -252,6 +260,6 @@ def search(*, actor: Any, port: Port | str, query: str) -> list[dict[str, Any]]:
 
 
 def called_groups(port: Port | str, day: dt.date | None = None) -> list[Group]:
-    wl = port_waitlist(port)
+    wl = waitlist_for_read(port)
     day = day or timezone.now().astimezone(_tz(wl)).date()
-    return list(Group.objects.filter(waitlist=wl, call__day=day).order_by("number"))
+    return list(Group.objects.filter(waitlist_id=wl.pk, call__day=day).order_by("number"))

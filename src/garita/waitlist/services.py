@@ -8,6 +8,8 @@ officers never call the same number twice and a crash leaves all or nothing.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +39,7 @@ from garita.waitlist.models import (
     GroupStatus,
     Waitlist,
 )
+from garita.waitlist.selectors import waitlist_for_read
 
 REMOVAL_REASONS = {
     "withdrew": _("The group withdrew"),
@@ -45,8 +48,13 @@ REMOVAL_REASONS = {
     "no_show": _("Did not present twice"),
     "other": _("Other reason (see note)"),
 }
+# Wrong PINs (see check_pin): per (number, client), per client, and per number.
 PIN_MAX_FAILURES = 5
 PIN_WINDOW_SECONDS = 15 * 60
+PIN_CLIENT_MAX_FAILURES = 20
+PIN_SLOWDOWN_AFTER = 10
+PIN_SLOWDOWN_WINDOW_SECONDS = 24 * 3600
+PIN_SLOWDOWN_MAX_SECONDS = 300
 
 
 def port_waitlist(port: str | Port) -> Waitlist:
@@ -390,32 +398,80 @@ def draw_commit(*, actor: Any, port: str | Port, closes_at: dt.datetime,
     return rnd
 
 
-def _throttle_key(port_slug: str, number: int, client: str) -> list[str]:
-    return [f"wl-pin:{port_slug}:{number}", f"wl-pin-client:{client}"]
+def _client_tag(client: str) -> str:
+    """A short, stable tag of the client address for audit events (not the address)."""
+    return hashlib.sha256(f"wl-pin-client:{client}".encode()).hexdigest()[:12]
 
 
-def check_pin(*, port: str | Port, number: int, pin: str, client: str = "") -> Group:
-    """A PIN check for the public: throttled per number and per client (waitlist.pin_throttled)."""
-    wl = port_waitlist(port)
+def _bump(key: str, timeout: int) -> int:
+    cache.add(key, 0, timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout)
+        return 1
+
+
+def check_pin(*, port: str | Port, number: int, pin: str, client: str = "",
+              at: dt.datetime | None = None) -> Group:
+    """A PIN check for the public, built so that a guesser can neither enumerate PINs nor
+    lock the real holder out (docs/waitlist.md, "Wrong PINs"):
+
+    - per (number, client): PIN_MAX_FAILURES wrong PINs in PIN_WINDOW_SECONDS refuse THIS
+      client on this number (waitlist.pin_throttled, 429); other clients are unaffected;
+    - per client, any number: PIN_CLIENT_MAX_FAILURES wrong PINs refuse the client
+      (stops one address from sweeping many numbers);
+    - per number, all clients: after PIN_SLOWDOWN_AFTER wrong PINs in a day the number is
+      slowed down, never locked: each further wrong PIN doubles the wait before the next
+      PIN is even checked, up to PIN_SLOWDOWN_MAX_SECONDS (waitlist.pin_slowdown, 429,
+      with retry_after). The holder waits at most that long; a guesser spread over many
+      addresses gets at most one guess per such wait.
+    Every wrong PIN and every throttle or slowdown that starts is an audit event.
+    """
+    wl = waitlist_for_read(port)
     slug = wl.port.slug
-    keys_ = _throttle_key(slug, number, client or "anon")
-    if any((cache.get(k) or 0) >= PIN_MAX_FAILURES * (1 if i == 0 else 4)
-           for i, k in enumerate(keys_)):
+    now = at or timezone.now()
+    client = client or "anon"
+    tag = _client_tag(client)
+    k_pair = f"wl-pin:{slug}:{number}:{tag}"
+    k_client = f"wl-pin-client:{tag}"
+    k_number = f"wl-pin-number:{slug}:{number}"
+    k_next = f"wl-pin-next:{slug}:{number}"
+    if ((cache.get(k_pair) or 0) >= PIN_MAX_FAILURES
+            or (cache.get(k_client) or 0) >= PIN_CLIENT_MAX_FAILURES):
         raise DomainError("waitlist.pin_throttled",
                           _("Too many wrong PINs. Try again in 15 minutes."), status=429)
-    g = Group.objects.filter(waitlist=wl, number=number).first()
-    if g is None or not pin_matches(f"{slug}:{number}", pin.strip(), g.pin_digest):
-        for k in keys_:
-            cache.add(k, 0, PIN_WINDOW_SECONDS)
-            try:
-                cache.incr(k)
-            except ValueError:
-                cache.set(k, 1, PIN_WINDOW_SECONDS)
-        audit.record(actor=None, action="waitlist.pin_failed", object_type="waitlist.group",
-                     object_id=f"{slug}:{number}")
-        raise DomainError("waitlist.bad_pin", _("The number or the PIN is not right."),
-                          field="pin", status=403)
-    return g
+    next_ok = cache.get(k_next)
+    if next_ok is not None and now.timestamp() < next_ok:
+        wait = max(2, math.ceil(next_ok - now.timestamp()))
+        raise DomainError("waitlist.pin_slowdown",
+                          _("Many wrong PINs were tried for this number, so checks are "
+                            "slowed down. Try again in %(seconds)s seconds.")
+                          % {"seconds": wait}, status=429, details={"retry_after": wait})
+    g = Group.objects.filter(waitlist_id=wl.pk, number=number).first()
+    if g is not None and pin_matches(f"{slug}:{number}", pin.strip(), g.pin_digest):
+        cache.delete(k_pair)  # the holder's own typos no longer count against them
+        return g
+    pair = _bump(k_pair, PIN_WINDOW_SECONDS)
+    per_client = _bump(k_client, PIN_WINDOW_SECONDS)
+    on_number = _bump(k_number, PIN_SLOWDOWN_WINDOW_SECONDS)
+    object_id = f"{slug}:{number}"
+    audit.record(actor=None, action="waitlist.pin_failed", object_type="waitlist.group",
+                 object_id=object_id, new={"client": tag, "failures_on_number": on_number})
+    if pair == PIN_MAX_FAILURES or per_client == PIN_CLIENT_MAX_FAILURES:
+        audit.record(actor=None, action="waitlist.pin_throttled", object_type="waitlist.group",
+                     object_id=object_id, new={"client": tag, "per_number": pair,
+                                               "per_client": per_client})
+    if on_number >= PIN_SLOWDOWN_AFTER:
+        # 2, 4, 8 ... seconds (never "1 seconds"), up to the maximum.
+        delay = min(2 ** (on_number - PIN_SLOWDOWN_AFTER + 1), PIN_SLOWDOWN_MAX_SECONDS)
+        cache.set(k_next, now.timestamp() + delay, delay + 60)
+        if on_number == PIN_SLOWDOWN_AFTER:
+            audit.record(actor=None, action="waitlist.pin_slowdown",
+                         object_type="waitlist.group", object_id=object_id,
+                         new={"failures_on_number": on_number})
+    raise DomainError("waitlist.bad_pin", _("The number or the PIN is not right."),
+                      field="pin", status=403)
 
 
 @transaction.atomic

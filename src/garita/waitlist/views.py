@@ -22,7 +22,7 @@ from garita.core.errors import DomainError
 from garita.core.models import Port
 from garita.waitlist import keys, merkle, selectors, services
 from garita.waitlist import log as wlog
-from garita.waitlist.services import MemberIn, port_waitlist
+from garita.waitlist.services import MemberIn
 
 TEXT = "text/plain; charset=utf-8"
 
@@ -71,7 +71,7 @@ def board_json(request: HttpRequest, port: str) -> JsonResponse:
 
 def position(request: HttpRequest, port: str) -> HttpResponse:
     try:
-        wl = port_waitlist(port)
+        wl = selectors.waitlist_for_read(port)
     except DomainError as exc:
         return render(request, "waitlist/error.html", {"error": exc}, status=exc.status)
     ctx: dict[str, Any] = {"port": wl.port}
@@ -93,28 +93,39 @@ def position(request: HttpRequest, port: str) -> HttpResponse:
     return render(request, "waitlist/position.html", ctx, status=status)
 
 
+def _no_log() -> JsonResponse:
+    return JsonResponse({"code": "waitlist.no_log",
+                         "message": _("This port's log has no entries yet.")}, status=404)
+
+
 def log_checkpoint(request: HttpRequest, port: str) -> HttpResponse:
+    """The current signed checkpoint; a GET signs in memory and stores nothing."""
     try:
-        cp = services.publish_checkpoint(port=port)
+        text = wlog.checkpoint_note(selectors.waitlist_for_read(port))
     except DomainError as exc:
         return _error_json(exc)
-    resp = HttpResponse(cp.note, content_type=TEXT)
+    except keys.NoKey:
+        return _no_log()
+    resp = HttpResponse(text, content_type=TEXT)
     resp["Cache-Control"] = "no-store"
     return resp
 
 
 def log_key(request: HttpRequest, port: str) -> HttpResponse:
     try:
-        wl = port_waitlist(port)
+        wl = selectors.waitlist_for_read(port)
+        vkey = keys.public_verifier_key(wl.port.slug, create=False)
     except DomainError as exc:
         return _error_json(exc)
-    return HttpResponse(keys.public_verifier_key(wl.port.slug) + "\n", content_type=TEXT)
+    except keys.NoKey:
+        return _no_log()
+    return HttpResponse(vkey + "\n", content_type=TEXT)
 
 
 def log_tile(request: HttpRequest, port: str, rest: str) -> HttpResponse:
     """tlog-tiles: tile/<L>/<N>[.p/<W>] and tile/entries/<N>[.p/<W>]."""
     try:
-        wl = port_waitlist(port)
+        wl = selectors.waitlist_for_read(port)
     except DomainError as exc:
         return _error_json(exc)
     not_found = JsonResponse({"code": "waitlist.no_tile", "message": _("No such tile.")},
@@ -152,7 +163,7 @@ def log_tile(request: HttpRequest, port: str, rest: str) -> HttpResponse:
 
 
 def _staff_ctx(request: HttpRequest, port: str) -> dict[str, Any]:
-    wl = port_waitlist(port)
+    wl = selectors.waitlist_for_read(port)
     return {"wl": wl, "port": wl.port, "b": selectors.board(wl.port),
             "called": selectors.called_groups(wl.port),
             "can_operate": has(request.user, Permission.WAITLIST_OPERATE),

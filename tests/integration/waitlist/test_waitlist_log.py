@@ -15,7 +15,7 @@ from django.test import Client
 
 from garita.waitlist import keys, merkle, note, services
 from garita.waitlist import log as wlog
-from garita.waitlist.models import LogEvent
+from garita.waitlist.models import LogEvent, LogTile
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,27 @@ def test_verify_catches_a_dropped_tail_even_with_the_counter_rewound(filled):
     LogEvent.objects.filter(waitlist=filled, index=last).delete()
     type(filled).objects.filter(pk=filled.pk).update(log_size=last)
     filled.refresh_from_db()
-    with pytest.raises(CommandError, match="checkpoint"):
+    with pytest.raises(CommandError, match=f"entry {last} is missing"):
+        _cli("verify", "--port", "san-ysidro")
+
+
+def test_verify_catches_a_dropped_tail_with_counter_and_tiles_rewound(filled):
+    services.publish_checkpoint(port="san-ysidro")
+    last = filled.log_size - 1
+    LogEvent.objects.filter(waitlist=filled, index=last).delete()
+    tile = LogTile.objects.get(waitlist=filled, level=0, index=0)
+    LogTile.objects.filter(pk=tile.pk).update(hashes=bytes(tile.hashes)[:32 * last])
+    type(filled).objects.filter(pk=filled.pk).update(log_size=last)
+    filled.refresh_from_db()
+    with pytest.raises(CommandError, match=f"checkpoint of size {last + 1} does not match"):
+        _cli("verify", "--port", "san-ysidro")
+
+
+def test_verify_flags_rows_beyond_the_logged_size(filled):
+    extra = LogEvent.objects.get(waitlist=filled, index=0)
+    extra.pk, extra.index = None, filled.log_size + 3
+    extra.save()
+    with pytest.raises(CommandError, match=f"entry {filled.log_size + 3} lies beyond"):
         _cli("verify", "--port", "san-ysidro")
 
 
@@ -161,3 +181,89 @@ def test_a_log_spanning_several_tiles_proves_every_entry(register, officer):
                                 root)
     assert wlog.verify(wl).ok
     assert base64.b64decode(note.checkpoint_text("o", 1, root).split("\n")[2]) == root
+
+
+@pytest.fixture
+def long_log(officer, ports, monkeypatch):
+    """A small stand-in for a big log: 1,100 entries read 512 at a time, with
+    signed checkpoints inside tiles, so verify crosses chunk and tile boundaries."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    monkeypatch.setattr(wlog, "VERIFY_CHUNK", 512)
+    wl = services.port_waitlist("san-ysidro")
+    for count in (300, 500, 300):
+        with transaction.atomic():
+            wl = type(wl).objects.select_for_update().select_related("port").get(pk=wl.pk)
+            wlog.append(wl, [wlog.NewEvent("capacity_set", timezone.now(), None, i,
+                                           detail=f"d{i}") for i in range(count)])
+        services.publish_checkpoint(port="san-ysidro")
+    wl.refresh_from_db()
+    return wl
+
+
+def test_verify_of_a_log_across_chunks_and_tiles_passes_and_matches_the_root(long_log):
+    res = wlog.verify(long_log)
+    assert res.ok and res.size == 1100
+    leaves = [merkle.leaf_hash(d) for d in wlog.entries(long_log, 0, 1100)]
+    assert res.root == merkle.mth(leaves).hex()
+
+
+@pytest.mark.parametrize("index", [0, 511, 512, 777, 1099])
+def test_verify_names_an_edited_entry_in_any_chunk(long_log, index):
+    LogEvent.objects.filter(waitlist=long_log, index=index).update(detail="bent")
+    res = wlog.verify(long_log)
+    assert not res.ok and res.first_bad_index == index
+    assert f"entry {index} was changed" in res.problem
+
+
+def test_verify_names_a_deleted_entry_in_a_later_chunk(long_log):
+    LogEvent.objects.filter(waitlist=long_log, index=800).delete()
+    res = wlog.verify(long_log)
+    assert not res.ok and res.first_bad_index == 800 and "entry 800 is missing" in res.problem
+
+
+def test_verify_catches_a_rewritten_tile_through_the_tiles_above(long_log):
+    # Edit an entry and recompute its level-0 tile consistently: the level-1 tile no
+    # longer matches (the entry's old hash is folded into it).
+    LogEvent.objects.filter(waitlist=long_log, index=5).update(detail="bent")
+    data = wlog.entries(long_log, 0, 256)
+    LogTile.objects.filter(waitlist=long_log, level=0, index=0).update(
+        hashes=b"".join(merkle.leaf_hash(d) for d in data))
+    res = wlog.verify(long_log)
+    assert not res.ok and "does not match" in res.problem
+
+
+def test_verify_checks_checkpoints_that_end_inside_a_tile(long_log):
+    from garita.waitlist.models import Checkpoint
+
+    sizes = sorted(Checkpoint.objects.filter(waitlist=long_log).values_list("size", flat=True))
+    assert sizes == [300, 800, 1100]
+    # A forged checkpoint signed by the right key but over other entries is caught.
+    forged = note.sign_note(note.checkpoint_text(keys.origin("san-ysidro"), 800, b"\x00" * 32),
+                            keys.origin("san-ysidro"), keys.signing_key("san-ysidro"))
+    Checkpoint.objects.filter(waitlist=long_log, size=800).update(note=forged)
+    res = wlog.verify(long_log)
+    assert not res.ok and "checkpoint of size 800 does not match" in res.problem
+
+
+def test_whole_second_and_local_times_round_trip_through_the_database(ports):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.db import transaction
+
+    tj = ZoneInfo("America/Tijuana")
+    times = [dt.datetime(2019, 5, 1, 8, 0, 0, tzinfo=tj),
+             dt.datetime(2019, 5, 1, 8, 0, 0, 1, tzinfo=tj),
+             dt.datetime(2019, 11, 3, 1, 30, 0, tzinfo=dt.UTC)]
+    wl = services.port_waitlist("san-ysidro")
+    with transaction.atomic():
+        wl = type(wl).objects.select_for_update().select_related("port").get(pk=wl.pk)
+        wlog.append(wl, [wlog.NewEvent("capacity_set", at, None, 5) for at in times])
+    assert [e.at for e in LogEvent.objects.filter(waitlist=wl).order_by("index")] == times
+    assert list(LogEvent.objects.filter(waitlist=wl, at__lte=times[0])
+                .values_list("index", flat=True)) == [0]
+    res = wlog.verify(wl)
+    assert res.ok and res.root == merkle.mth(
+        [merkle.leaf_hash(d) for d in wlog.entries(wl, 0, 3)]).hex()

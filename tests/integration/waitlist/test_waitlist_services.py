@@ -179,15 +179,89 @@ def test_a_crash_in_the_middle_of_a_call_leaves_nothing_in_the_database_or_the_l
     assert list(LogTile.objects.values_list("level", "index", "hashes")) == tiles_before
 
 
-def test_wrong_pins_are_throttled(register):
+def _wrong(number: int, client: str, at=None) -> str:
+    with pytest.raises(DomainError) as exc:
+        services.check_pin(port="san-ysidro", number=number, pin="000000", client=client, at=at)
+    return exc.value.code
+
+
+def test_wrong_pins_are_throttled_for_the_guessing_client(register):
     reg = register(1)
     for _ in range(services.PIN_MAX_FAILURES):
-        with pytest.raises(DomainError) as exc:
-            services.check_pin(port="san-ysidro", number=1, pin="000000", client="1.2.3.4")
-        assert exc.value.code == "waitlist.bad_pin"
+        assert _wrong(1, "1.2.3.4") == "waitlist.bad_pin"
     with pytest.raises(DomainError) as exc:
         services.check_pin(port="san-ysidro", number=1, pin=reg.pin, client="1.2.3.4")
     assert exc.value.code == "waitlist.pin_throttled" and exc.value.status == 429
+
+
+def test_a_stranger_guessing_cannot_lock_the_holder_out(register):
+    reg = register(1)
+    for _ in range(services.PIN_MAX_FAILURES + 3):
+        _wrong(1, "6.6.6.6")
+    assert services.check_pin(port="san-ysidro", number=1, pin=reg.pin,
+                              client="10.0.0.7").number == 1
+
+
+def test_the_holders_own_typos_are_forgiven_once_the_right_pin_is_given(register):
+    reg = register(1)
+    for _ in range(services.PIN_MAX_FAILURES - 1):
+        _wrong(1, "10.0.0.7")
+    services.check_pin(port="san-ysidro", number=1, pin=reg.pin, client="10.0.0.7")
+    for _ in range(services.PIN_MAX_FAILURES - 1):
+        assert _wrong(1, "10.0.0.7") == "waitlist.bad_pin"
+
+
+def test_one_client_cannot_sweep_many_numbers(register):
+    for _ in range(3):
+        register(1)
+    for i in range(services.PIN_CLIENT_MAX_FAILURES):
+        assert _wrong(100 + i, "6.6.6.6") == "waitlist.bad_pin"
+    assert _wrong(2, "6.6.6.6") == "waitlist.pin_throttled"
+    assert _wrong(2, "10.0.0.7") == "waitlist.bad_pin"
+
+
+def test_many_addresses_slow_a_number_down_but_the_holder_gets_in_after_a_bounded_wait(
+        register):
+    reg = register(1)
+    now = timezone.now()
+    for i in range(services.PIN_SLOWDOWN_AFTER):
+        assert _wrong(1, f"6.6.{i}.1", at=now) == "waitlist.bad_pin"
+    # Slowed down: the next PIN is not even checked, the right one included, for a while.
+    with pytest.raises(DomainError) as exc:
+        services.check_pin(port="san-ysidro", number=1, pin=reg.pin, client="10.0.0.7", at=now)
+    assert exc.value.code == "waitlist.pin_slowdown" and exc.value.status == 429
+    wait = exc.value.details["retry_after"]
+    assert 2 <= wait <= services.PIN_SLOWDOWN_MAX_SECONDS
+    # A guesser keeps guessing, one guess per wait: the wait doubles but stays bounded, and
+    # refused attempts are not guesses (they do not extend the wait).
+    evaluated = 0
+    for i in range(30):
+        now += dt.timedelta(seconds=wait)
+        assert _wrong(1, f"7.7.{i}.1", at=now) == "waitlist.bad_pin"
+        evaluated += 1
+        assert _wrong(1, f"8.8.{i}.1", at=now) == "waitlist.pin_slowdown"
+        with pytest.raises(DomainError) as exc:
+            services.check_pin(port="san-ysidro", number=1, pin="000000", client="x", at=now)
+        wait = exc.value.details["retry_after"]
+        assert wait <= services.PIN_SLOWDOWN_MAX_SECONDS
+    assert wait == services.PIN_SLOWDOWN_MAX_SECONDS
+    # The holder, from any address, gets in once the (bounded) wait is over.
+    now += dt.timedelta(seconds=wait)
+    assert services.check_pin(port="san-ysidro", number=1, pin=reg.pin, client="10.0.0.7",
+                              at=now).number == 1
+    # At most one guess per wait: at the longest wait, 288 a day out of a million PINs.
+    assert evaluated == 30
+
+
+def test_wrong_pins_throttles_and_slowdowns_are_audited(register):
+    register(1)
+    for i in range(services.PIN_SLOWDOWN_AFTER):
+        _wrong(1, "6.6.6.6" if i < services.PIN_MAX_FAILURES else f"7.7.7.{i}")
+    actions = list(AuditEvent.objects.filter(action__startswith="waitlist.pin_")
+                   .values_list("action", flat=True))
+    assert actions.count("waitlist.pin_failed") == services.PIN_SLOWDOWN_AFTER
+    assert actions.count("waitlist.pin_throttled") == 1
+    assert actions.count("waitlist.pin_slowdown") == 1
 
 
 def test_the_right_pin_shows_the_position(register):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -150,3 +152,37 @@ def test_staff_switch_to_the_draw_commit_and_refuse_an_early_reveal(officer, cli
     assert r.status_code == 409 and "waitlist.window_open" in r.content.decode()
     r = client.post("/waitlist/staff/san-ysidro/settings/", {"policy": "lottery"})
     assert r.status_code == 400 and "waitlist.bad_policy" in r.content.decode()
+
+
+@pytest.mark.parametrize(("lang", "said", "unsaid"), [
+    ("pt", ["Grupos esperando", "Quando meu número será chamado?", "Entrada da equipe"],
+     "Groups waiting"),
+    ("ht", ["Gwoup k ap tann", "Kilè y ap rele nimewo mwen?", "Koneksyon anplwaye"],
+     "Groups waiting"),
+])
+def test_the_public_board_speaks_portuguese_and_haitian_creole(board_data, lang, said, unsaid):
+    page = Client(headers={"accept-language": lang}).get("/waitlist/san-ysidro/")
+    text = page.content.decode()
+    assert page.status_code == 200 and f'lang="{lang}"' in text
+    for s in said:
+        assert s in text
+    assert unsaid not in text
+
+
+def test_a_slowed_down_number_says_how_long_to_wait_on_the_page_and_in_the_api(board_data):
+    from django.core.cache import cache
+
+    # Many wrong PINs from many addresses already: the next one makes a wait of 256 s.
+    cache.set("wl-pin-number:san-ysidro:3", services.PIN_SLOWDOWN_AFTER + 6, 3600)
+    Client(REMOTE_ADDR="6.6.6.6").post("/waitlist/san-ysidro/position/",
+                                       {"number": "3", "pin": "000000"})
+    page = Client(REMOTE_ADDR="10.0.0.7").post("/waitlist/san-ysidro/position/",
+                                               {"number": "3", "pin": board_data[2].pin})
+    assert page.status_code == 429
+    assert 'data-code="waitlist.pin_slowdown"' in page.content.decode()
+    assert re.search(r"Try again in 2[0-5]\d seconds", page.content.decode())
+    api = Client(REMOTE_ADDR="10.0.0.8").post(
+        "/api/v1/waitlist/san-ysidro/position", {"number": 3, "pin": board_data[2].pin},
+        content_type="application/json")
+    assert api.status_code == 429 and api.json()["code"] == "waitlist.pin_slowdown"
+    assert 2 <= api.json()["details"]["retry_after"] <= services.PIN_SLOWDOWN_MAX_SECONDS

@@ -166,3 +166,18 @@ def test_families_are_never_split_under_any_policy(ss, cap, seed):
         # each group appears once, and the total never passes the capacity.
         assert len(set(alloc.called)) == len(alloc.called)
         assert alloc.persons == sum(by[n] for n in alloc.called) <= cap
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(
+    st.integers(0, 10**9), st.text(max_size=16), st.one_of(st.none(), st.integers(0, 10**6)),
+    st.one_of(st.none(), st.integers(0, 30)),
+    st.datetimes(min_value=dt.datetime(1970, 1, 2),
+                 timezones=st.sampled_from([dt.UTC, ZoneInfo("America/Tijuana")])),
+    st.one_of(st.text(alphabet="0123456789abcdef", max_size=64), st.text(max_size=20)),
+    st.text(max_size=40)), max_size=5), st.text(min_size=1, max_size=20))
+def test_bulk_entry_encoding_equals_the_reference_json(rows, port):
+    got = domain.entries_bytes(port, [(i, e, n, s, domain.canonical_at(at), c, d)
+                                      for i, e, n, s, at, c, d in rows])
+    assert got == [domain.entry_json(port=port, index=i, event=e, number=n, size=s, at=at,
+                                     commitment=c, detail=d) for i, e, n, s, at, c, d in rows]

@@ -211,3 +211,24 @@ def test_malformed_tile_indexes_are_refused(bad):
 
 def test_entry_bundles_are_length_prefixed():
     assert merkle.entry_bundle([b"ab", b""]) == b"\x00\x02ab\x00\x00"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 700), st.lists(st.integers(0, 600), max_size=4))
+def test_bulk_extend_builds_the_same_tiles_as_appending_one_by_one(first, more):
+    one, bulk = merkle.TileTree(), merkle.TileTree()
+    leaves = [merkle.leaf_hash(i.to_bytes(4, "big")) for i in range(first + sum(more))]
+    for leaf in leaves:
+        one.append(leaf)
+    pos = 0
+    for n in [first, *more]:
+        bulk.extend(leaves[pos:pos + n])
+        pos += n
+    assert bulk.size == one.size == len(leaves)
+    assert bulk.tiles == {k: v for k, v in one.tiles.items() if v or k in bulk.tiles}
+    assert merkle.root(bulk.size, bulk.subtree) == merkle.mth(leaves)
+
+
+def test_mth_full_equals_the_rfc_hash_of_a_full_tile():
+    hashes = [merkle.leaf_hash(bytes([i])) for i in range(256)]
+    assert merkle.mth_full(hashes) == merkle.mth(hashes)

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from garita.core.errors import DomainError
-from garita.waitlist import keys, merkle, services
+from garita.waitlist import keys, merkle, selectors, services
 from garita.waitlist import log as wlog
 
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
-            wl = services.port_waitlist(opts["port"])
+            wl = selectors.waitlist_for_read(opts["port"])
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from None
         action = opts["action"]
