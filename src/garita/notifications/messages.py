@@ -51,6 +51,9 @@ def _footer() -> str:
 
 
 def render(n: Notification) -> Rendered:
+    if n.waitlist_group_id is not None:
+        # Rendered when queued (it carries the PIN, which exists nowhere else in clear).
+        return Rendered(subject="", text=n.body)
     with translation.override(n.language or "es"):
         return _render(n)
 
@@ -82,3 +85,20 @@ def _render(n: Notification) -> Rendered:
     if n.channel in (Channel.SMS, Channel.WHATSAPP):
         text = fit_sms(text, max_segments=4)
     return Rendered(subject=subject, text=text)
+
+
+def waitlist_registered_text(*, language: str, port_name: str, port_slug: str, number: int,
+                             size: int, pin: str, position_url: str = "") -> str:
+    """The registration SMS of a waitlist group: number and PIN, no name (one segment or
+    two). Rendered once, when queued: the PIN exists in clear only at registration."""
+    with translation.override(language or "es"):
+        parts = [
+            _("Garita: your group (%(size)s persons) has number %(number)s on the %(port)s "
+              "waitlist. PIN: %(pin)s. Keep it private.") % {
+                "size": size, "number": number, "port": port_name, "pin": pin},
+            _("To check your place, send LIST %(port)s %(number)s and your PIN.") % {
+                "port": port_slug, "number": number},
+        ]
+        if position_url:
+            parts.append(position_url)
+        return fit_sms(" ".join(parts), max_segments=4)

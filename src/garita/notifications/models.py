@@ -38,7 +38,11 @@ class NotificationStatus(models.TextChoices):
 
 
 class Notification(models.Model):
-    case = models.ForeignKey("intake.Case", on_delete=models.PROTECT, related_name="notifications")
+    # Exactly one of case / waitlist_group (constraint below): a waitlist group has no case.
+    case = models.ForeignKey("intake.Case", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="notifications")
+    waitlist_group = models.ForeignKey("waitlist.Group", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="notifications")
     hearing = models.ForeignKey(
         "hearings.Hearing", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -67,10 +71,16 @@ class Notification(models.Model):
     cancel_reason = models.CharField(max_length=32, blank=True)
     # Exempt from quiet hours (the report-time reminder may ring at 03:00).
     urgent = models.BooleanField(default=False)
-    body = models.TextField(blank=True)  # what was sent: no names, for the record
+    # What was sent: no names, for the record. A waitlist PIN message is rendered when it is
+    # queued (the PIN is stored nowhere else in clear) and this is its only copy.
+    body = models.TextField(blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "send_after"])]
+        constraints = [models.CheckConstraint(
+            condition=(models.Q(case__isnull=False, waitlist_group__isnull=True)
+                       | models.Q(case__isnull=True, waitlist_group__isnull=False)),
+            name="notification_case_xor_waitlist_group")]
 
     def __str__(self) -> str:
         return f"{self.event} {self.channel} #{self.pk} ({self.status})"

@@ -212,6 +212,45 @@ def _kick_worker() -> None:
         pass
 
 
+# ---------------------------------------------------------------- the waitlist slip by SMS
+
+WAITLIST_REGISTERED = "waitlist_registered"
+
+
+def waitlist_language(member_languages: Iterable[Iterable[str]]) -> str:
+    """The first of en/es/pt/ht among the members' languages (in order), else Spanish (pure)."""
+    known = {"spa": "es", "por": "pt", "hat": "ht", "eng": "en", "es": "es", "pt": "pt",
+             "ht": "ht", "en": "en"}
+    for languages in member_languages:
+        for code in languages:
+            lang = known.get(str(code).strip().lower())
+            if lang:
+                return lang
+    return "es"
+
+
+def queue_waitlist_registered(*, group_id: int, phone: str, language: str, body: str) -> bool:
+    """Queue the registration SMS (number + PIN) of a waitlist group; True if queued.
+
+    Called inside register_group's transaction. The body is rendered by the caller, now,
+    because the PIN exists in clear only at registration; it is the row's only copy and is
+    never logged. Nothing is queued to an opted-out number; the idempotency key is one per
+    group and number, so a retried registration never queues a second message.
+    """
+    if not phone or _opted_out({phone}):
+        return False
+    r = Recipient(RecipientKind.PERSON, Channel.SMS, phone, language)
+    key = idempotency_key(WAITLIST_REGISTERED, 0, None, f"wl{group_id}", r)
+    created = _insert([Notification(
+        waitlist_group_id=group_id, event=WAITLIST_REGISTERED, recipient_kind=r.kind,
+        channel=r.channel, to_address=phone, language=language, idempotency_key=key,
+        send_after=timezone.now(), body=body, context={"version": f"wl{group_id}"},
+    )])
+    if created:
+        transaction.on_commit(_kick_worker)
+    return bool(created)
+
+
 # ---------------------------------------------------------------- reminders
 
 REMINDER_HOUR = 9  # 7-day and 1-day reminders go out at 09:00 in the person's time zone

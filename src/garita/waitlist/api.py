@@ -31,6 +31,8 @@ class MemberSchema(Schema):
 class RegisterIn(Schema):
     members: list[MemberSchema]
     contact: str = Field("", max_length=120)
+    # The contact is a phone that agrees to receive the number and PIN by SMS.
+    sms_consent: bool = False
     allow_duplicate: bool = False
 
 
@@ -114,7 +116,7 @@ def consistency(request: HttpRequest, port: str, old: int,
 def register(request: HttpRequest, port: str, payload: RegisterIn) -> Status:
     reg = services.register_group(
         actor=request.user, port=port, contact=payload.contact,
-        allow_duplicate=payload.allow_duplicate,
+        sms_consent=payload.sms_consent, allow_duplicate=payload.allow_duplicate,
         members=[MemberIn(m.given_names, m.surnames, m.nationality, m.date_of_birth,
                           tuple(m.languages)) for m in payload.members])
     return Status(201, {"number": reg.group.number, "size": reg.group.size, "pin": reg.pin,

@@ -61,6 +61,8 @@ class Group(models.Model):
     identity_salt = models.CharField(max_length=32)
     commitment = models.CharField(max_length=64)
     contact = models.CharField(_("contact"), max_length=120, blank=True)
+    # The contact agreed to receive the number and PIN (and nothing else) by SMS.
+    contact_sms_consent = models.BooleanField(_("agrees to SMS"), default=False)
     possible_duplicate_of = models.ForeignKey("self", null=True, blank=True,
                                               on_delete=models.SET_NULL, related_name="+")
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,

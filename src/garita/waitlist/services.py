@@ -25,6 +25,7 @@ from garita.accounts.roles import Permission
 from garita.audit import services as audit
 from garita.core.errors import Conflict, DomainError, NotFound
 from garita.core.models import Port
+from garita.intake.domain import clean_phone
 from garita.intake.pins import new_pin, pin_digest, pin_matches
 from garita.waitlist import domain
 from garita.waitlist import log as wlog
@@ -122,9 +123,15 @@ def _find_duplicate(wl: Waitlist, members: list[MemberIn]) -> Group | None:
 
 @transaction.atomic
 def register_group(*, actor: Any, port: str | Port, members: list[MemberIn], contact: str = "",
-                   allow_duplicate: bool = False, at: dt.datetime | None = None) -> Registration:
-    """Give a whole group the next number and a PIN (shown once)."""
+                   sms_consent: bool = False, allow_duplicate: bool = False,
+                   at: dt.datetime | None = None) -> Registration:
+    """Give a whole group the next number and a PIN (shown once on the slip and, when the
+    contact is a phone that agreed to SMS, queued in the outbox to be sent by the worker)."""
     require(actor, Permission.WAITLIST_REGISTER)
+    if sms_consent:
+        # A phone that agreed to SMS must be a real number (stored as E.164 so that STOP
+        # from that phone matches it).
+        contact = clean_phone(contact, field="contact")
     if not domain.check_group_size(len(members)):
         raise DomainError("waitlist.bad_group_size",
                           _("A group has between 1 and 30 people."), field="members")
@@ -155,6 +162,7 @@ def register_group(*, actor: Any, port: str | Port, members: list[MemberIn], con
         waitlist=wl, number=number, size=len(members), registered_at=at,
         pin_digest=pin_digest(f"{wl.port.slug}:{number}", pin), identity_salt=salt.hex(),
         commitment=domain.identity_commitment(salt, identity), contact=contact[:120],
+        contact_sms_consent=sms_consent,
         possible_duplicate_of=dup, registered_by=actor if getattr(actor, "pk", None) else None,
     )
     GroupMember.objects.bulk_create([
@@ -164,12 +172,33 @@ def register_group(*, actor: Any, port: str | Port, members: list[MemberIn], con
     Waitlist.objects.filter(pk=wl.pk).update(next_number=number + 1)
     wlog.append(wl, [wlog.NewEvent(Event.REGISTERED, at, number, len(members),
                                    group.commitment)])
+    sms_queued = _queue_registration_sms(wl, group, members, pin) if sms_consent else False
     audit.record(actor=actor, action="waitlist.register", obj=group,
-                 new={"number": number, "size": len(members), "port": wl.port.slug})
+                 new={"number": number, "size": len(members), "port": wl.port.slug,
+                      "sms_queued": sms_queued})
     if dup is not None:
         audit.record(actor=actor, action="waitlist.possible_duplicate", obj=group,
                      new={"number": number, "possible_duplicate_of": dup.number})
     return Registration(group, pin, salt.hex())
+
+
+def _queue_registration_sms(wl: Waitlist, group: Group, members: list[MemberIn],
+                            pin: str) -> bool:
+    """The slip by SMS, through the outbox (sent by the worker, never in this request)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from garita.notifications.messages import waitlist_registered_text
+    from garita.notifications.services import queue_waitlist_registered, waitlist_language
+
+    language = waitlist_language(m.languages for m in members)
+    base = settings.GARITA_PUBLIC_BASE_URL
+    url = f"{base}{reverse('waitlist:position', kwargs={'port': wl.port.slug})}" if base else ""
+    body = waitlist_registered_text(language=language, port_name=wl.port.name,
+                                    port_slug=wl.port.slug, number=group.number,
+                                    size=group.size, pin=pin, position_url=url)
+    return queue_waitlist_registered(group_id=group.pk, phone=group.contact, language=language,
+                                     body=body)
 
 
 @transaction.atomic

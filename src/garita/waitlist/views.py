@@ -220,6 +220,7 @@ def staff_register(request: HttpRequest, port: str) -> HttpResponse:
     try:
         reg = services.register_group(actor=request.user, port=port, members=members,
                                       contact=p.get("contact", ""),
+                                      sms_consent=p.get("sms_consent") == "1",
                                       allow_duplicate=p.get("allow_duplicate") == "1")
     except DomainError as exc:
         return _back(request, port, exc)
