@@ -164,15 +164,19 @@ SMS_KEYWORDS: dict[str, dict[str, str]] = {
     "subscribe": {"SUBSCRIBE": "en", "REMIND": "en", "SUSCRIBIR": "es", "RECORDAR": "es",
                   "AVISOS": "es", "INSCREVER": "pt", "LEMBRAR": "pt", "ABONE": "ht",
                   "RAPÈL": "ht", "RAPEL": "ht"},
+    # The port's waitlist: `LIST <port> <number> <PIN>` (garita.hotline.waitlist_sms).
+    "waitlist": {"LIST": "en", "WAITLIST": "en", "LISTA": "es", "TURNO": "es", "FILA": "pt",
+                 "LIS": "ht"},
 }
 
 
 @dataclass(frozen=True)
 class SmsCommand:
-    kind: str  # status | help | stop | start | subscribe | unknown
+    kind: str  # status | help | stop | start | subscribe | waitlist | unknown
     language: str | None  # from the keyword, when it says one
     a_number: str = ""  # raw text, parsed later with intake.anumber.parse_anumber
     pin: str = ""
+    rest: str = ""  # the words after a waitlist keyword (port, number, PIN)
 
 
 def parse_sms(body: object, *, max_chars: int = 500) -> SmsCommand:
@@ -190,6 +194,8 @@ def parse_sms(body: object, *, max_chars: int = 500) -> SmsCommand:
             kind, lang = k, words[first]
             break
     rest = text if kind == "unknown" else (parts[1] if len(parts) > 1 else "")
+    if kind == "waitlist":
+        return SmsCommand(kind, lang, rest=rest)
     a_raw, pin = _split_anumber_pin(rest)
     if kind == "unknown" and a_raw and pin:
         kind = "status"  # "A234567890 123456" alone is a status request

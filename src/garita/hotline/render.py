@@ -176,4 +176,7 @@ def sms_text(key: str, **params: Any) -> str:
         "locked": _("There have been too many attempts. Please try again later."),
         "error": _("Sorry, the service is not available right now. Please try again later."),
     }
-    return domain.fit_sms(texts[key] % params if params else texts[key])
+    text = texts[key] % params if params else texts[key]
+    if key == "help":
+        text += " " + _("Waitlist: send LIST, the port, your number and your PIN.")
+    return domain.fit_sms(text)

@@ -60,6 +60,10 @@ def sms_reply(body: object, phone: str, channel: str) -> tuple[str, str]:
             return lang, words.sms_text("started")
         if cmd.kind == "help":
             return lang, words.sms_text("help")
+        if cmd.kind == "waitlist":
+            from garita.hotline.waitlist_sms import waitlist_reply
+
+            return lang, waitlist_reply(cmd.rest, phone)
         if cmd.kind == "unknown":
             return lang, domain.fit_sms(words.sms_text("unknown") + " " + words.sms_text("help"))
         if not cmd.a_number or not cmd.pin:
