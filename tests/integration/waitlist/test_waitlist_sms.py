@@ -183,3 +183,15 @@ def test_the_staff_page_queues_but_does_not_send(officer, client, settings):
         "given_0": "Luis", "surname_0": "Pérez", "nationality_0": "SLV",
         "contact": "nope", "sms_consent": "1"})
     assert bad.status_code == 400 and Group.objects.count() == 1
+
+
+def test_the_admin_does_not_show_the_pin(officer, client, django_user_model):
+    reg = register_group(actor=officer, port="san-ysidro", members=_family(), contact=PHONE,
+                         sms_consent=True)
+    admin = django_user_model.objects.create_superuser(
+        username="root-wlsms", email="root@example.org", password="x-very-long-passw0rd")
+    client.force_login(admin)
+    n = Notification.objects.get()
+    page = client.get(f"/admin/notifications/notification/{n.pk}/change/")
+    assert page.status_code == 200 and "waitlist_registered" in page.content.decode()
+    assert reg.pin not in page.content.decode()
