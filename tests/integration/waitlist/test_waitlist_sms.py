@@ -195,3 +195,20 @@ def test_the_admin_does_not_show_the_pin(officer, client, django_user_model):
     page = client.get(f"/admin/notifications/notification/{n.pk}/change/")
     assert page.status_code == 200 and "waitlist_registered" in page.content.decode()
     assert reg.pin not in page.content.decode()
+
+
+def test_the_api_takes_the_consent_and_refuses_a_bad_phone(officer, api_client_for):
+    c = api_client_for(officer)
+    member = {"given_names": "Ana", "surnames": "Cruz", "nationality": "SLV",
+              "languages": ["por"]}
+    bad = c.post("/api/v1/waitlist/san-ysidro/groups",
+                 {"members": [member], "contact": "abc", "sms_consent": True},
+                 content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["code"] == "contact.phone_invalid"
+    assert not Group.objects.exists() and not Notification.objects.exists()
+    ok = c.post("/api/v1/waitlist/san-ysidro/groups",
+                {"members": [member], "contact": PHONE, "sms_consent": True},
+                content_type="application/json")
+    assert ok.status_code == 201
+    n = Notification.objects.get()
+    assert n.language == "pt" and ok.json()["pin"] in n.body and "FILA san-ysidro" in n.body
