@@ -8,6 +8,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from django.utils import timezone
 
 from garita.audit.models import AuditEvent
@@ -146,3 +149,25 @@ def test_parsing_is_pure():
     assert q is not None and (q.port, q.number, q.pin) == ("San Ysidro", "12", "123456")
     assert parse_waitlist_query("12") is None
     assert _ranges([9, 3, 4, 5, 11, 12]) == "3-5, 9, 11-12"
+
+
+@given(rest=st.text(max_size=80))
+@hsettings(max_examples=200)
+def test_the_query_parser_never_raises(rest):
+    q = parse_waitlist_query(rest)
+    if q is not None:
+        assert q.number.isdigit() and q.pin.isdigit() and len(q.number) <= 9
+
+
+@given(rest=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=40))
+@hsettings(max_examples=25, deadline=None,
+           suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_lista_message_gets_a_reply_never_an_error(twilio, lista, rest):
+    from django.utils import translation
+
+    from garita.hotline.render import sms_text
+
+    with translation.override("es"):
+        apology = sms_text("error")
+    text = reply(twilio, f"LISTA {rest}", sender="+5215")
+    assert text and "Persona" not in text and text != apology
