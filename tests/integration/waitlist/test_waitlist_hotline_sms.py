@@ -8,10 +8,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from django.utils import timezone
 
 from garita.audit.models import AuditEvent
 from garita.hotline.domain import parse_sms, to_gsm
