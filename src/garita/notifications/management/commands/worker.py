@@ -2,7 +2,8 @@
 
 The tasks API has no periodic tasks, so a small scheduler thread enqueues
 `dispatch_outbox` once a minute (skipped while one is still waiting), and the worker runs
-it; several `garita worker` processes may run: rows are claimed, never sent twice.
+it; several `garita worker` processes may run: rows are claimed, never sent twice. The
+scheduler also puts back in the queue the resumable tasks a killed worker left RUNNING.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class Command(BaseCommand):
         while True:
             try:
                 close_old_connections()
+                from garita.notifications.tasks import requeue_orphaned_tasks
+
+                requeue_orphaned_tasks()
                 enqueue_tick_unless_waiting()
             except Exception as exc:  # noqa: BLE001 - keep ticking; the worker logs errors
                 self.stderr.write(f"scheduler: {exc}")
