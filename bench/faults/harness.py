@@ -60,8 +60,25 @@ class Stack:
                    "--workers", str(workers), "--threads", "2")
         self.wait_healthy()
 
-    def start_worker(self) -> None:
-        self.spawn("worker", *worker_command())
+    def start_worker(self, *args: str) -> None:
+        self.spawn("worker", *worker_command(), *args)
+
+    def post_json(self, path: str, body: dict[str, object], token: str = "",
+                  timeout: float = 120) -> tuple[int, dict[str, object]]:
+        """POST JSON with a bearer token; (status, decoded body)."""
+        req = urllib.request.Request(self.url(path), data=json.dumps(body).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as res:
+                return res.status, dict(json.loads(res.read() or b"{}"))
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            try:
+                return err.code, dict(json.loads(raw or b"{}"))
+            except ValueError:
+                return err.code, {"raw": raw[:300].decode(errors="replace")}
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
