@@ -28,10 +28,13 @@ def free_port() -> int:
 
 
 def worker_command() -> list[str]:
-    """`garita worker` once the notifications engineer ships it, else django-tasks' worker."""
-    from django.core.management import get_commands
+    """`garita worker` (the scheduler + django-tasks' worker), else django-tasks' own.
 
-    return ["worker"] if "worker" in get_commands() else ["db_worker"]
+    Looked up by module so that it also works in a process without django.setup()."""
+    import importlib.util
+
+    found = importlib.util.find_spec("garita.notifications.management.commands.worker")
+    return ["worker"] if found is not None else ["db_worker"]
 
 
 @dataclass

@@ -134,7 +134,19 @@ def state() -> dict[str, object]:
             "log_ok": res.ok, "log_problem": res.problem,
         }
     chain = verify_chain()
+    from garita.audit.models import AuditEvent
+
+    recovered: Counter[str] = Counter()
+    for new in AuditEvent.objects.filter(action="notifications.dispatched").values_list(
+            "new", flat=True):
+        for k, v in (new or {}).items():
+            if k.startswith("recovered_") or k == "unknown":
+                recovered[k.removeprefix("recovered_")] += int(v)
+    requeued = sum(int((n or {}).get("requeued", 0)) for n in AuditEvent.objects.filter(
+        action="tasks.orphans_requeued").values_list("new", flat=True))
     return {
+        "recovered": dict(recovered),
+        "tasks_requeued": requeued,
         "hearings_fingerprint": h.hexdigest(),
         "batches": batches,
         "changes_per_batch": {str(k): v for k, v in changes.items()},
