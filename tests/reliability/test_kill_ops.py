@@ -13,8 +13,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from bench.faults.kill_ops import DRILL_ENV, Drill
 from bench.faults.harness import Stack, make_env
+from bench.faults.kill_ops import DRILL_ENV, Drill
 
 from tests.reliability.test_faults import _database_url, _faults_db_name, _pg_admin
 

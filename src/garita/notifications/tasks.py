@@ -38,8 +38,8 @@ def requeue_orphaned_tasks(*, now: dt.datetime | None = None) -> int:
 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.GARITA_TASK_ORPHAN_SECONDS)
-    orphans = DBTaskResult.objects.running().filter(started_at__lt=cutoff,
-                                                    task_path__in=RESUMABLE_TASKS)
+    orphans = DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff,
+                                          task_path__in=RESUMABLE_TASKS)
     n = orphans.update(status="READY", started_at=None)
     if n:
         record(actor="worker", action="tasks.orphans_requeued", object_type="tasks.task",
