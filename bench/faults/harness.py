@@ -53,7 +53,9 @@ class Stack:
     def spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         log = (self.var_dir / f"{name}.log").open("ab")
         # Own process group: SIGKILL reaches gunicorn's master and its workers at once.
-        proc = subprocess.Popen([*GARITA, *args], env=self.env, stdout=log,
+        # PGAPPNAME names the process's PostgreSQL sessions (drills look for open writes).
+        proc = subprocess.Popen([*GARITA, *args], env={**self.env, "PGAPPNAME": f"garita-{name}"},
+                                stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.procs[name] = proc
         return proc

@@ -55,6 +55,7 @@ class Round:
     detail: str = ""
     back_s: float = 0.0
     facts: dict[str, int] = field(default_factory=dict)
+    write_open_at_kill: bool | None = None  # PostgreSQL only: the web's write in flight
 
     @property
     def ok(self) -> bool:
@@ -63,6 +64,9 @@ class Round:
     def line(self) -> str:
         when = ("mid-batch" if self.scenario == "reminders" else
                 f"{'after' if self.answered_before_kill else 'before'} the answer")
+        if self.write_open_at_kill is not None:
+            when += (", its write transaction open" if self.write_open_at_kill else
+                     ", no write transaction open")
         return (f"{self.scenario:<10} killed after {self.delay_s:5.2f} s ({when}), "
                 f"outcome {self.outcome:<5} {self.detail}; settled {self.back_s:4.1f} s after "
                 f"the kill  {'ok' if self.ok else 'FAIL: ' + '; '.join(self.problems)}")
@@ -74,6 +78,22 @@ class Drill:
         self.rng = rng
         self.tokens: dict[str, str] = {}
         self.timing: dict[str, float] = {}
+        self.last_write_open: bool | None = None
+
+    def web_write_open(self) -> bool | None:
+        """PostgreSQL: does a web server session hold an open transaction that has written
+        (a transaction id assigned)? None on SQLite."""
+        url = self.stack.env["DATABASE_URL"]
+        if not url.startswith("postgres"):
+            return None
+        import psycopg
+
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1),
+                             autocommit=True, connect_timeout=5) as pg:
+            row = pg.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                             "current_database() AND application_name = 'garita-web' "
+                             "AND backend_xid IS NOT NULL").fetchone()
+        return bool(row and row[0])
 
     # -- plumbing -------------------------------------------------------------------------
     def world(self, *args: str) -> dict[str, object]:
@@ -158,6 +178,7 @@ class Drill:
         thread.start()
         time.sleep(delay)
         answered = "status" in answer
+        self.last_write_open = self.web_write_open()
         self.kill_all()
         thread.join(60)
         return delay, answered, answer, True
@@ -174,7 +195,8 @@ class Drill:
         if killed:
             self.start()
         after = self.settle()
-        r = Round("reschedule", delay, answered, "n/a", back_s=time.monotonic() - t_kill)
+        r = Round("reschedule", delay, answered, "n/a", back_s=time.monotonic() - t_kill,
+                  write_open_at_kill=self.last_write_open if killed else None)
         new = [b for b in after["batches"] if b not in before["batches"]]  # type: ignore[attr-defined]
         if not new:
             r.outcome = "none"
@@ -220,7 +242,8 @@ class Drill:
             self.start()
         after = self.settle()
         r = Round("call" + (" (not killed)" if calibration else ""), delay, answered, "n/a",
-                  back_s=time.monotonic() - t_kill)
+                  back_s=time.monotonic() - t_kill,
+                  write_open_at_kill=self.last_write_open if killed else None)
         w0, w1 = dict(before["waitlist"]), dict(after["waitlist"])  # type: ignore[arg-type]
         keys = ("calls", "groups_in_calls", "called", "log_entries")
         if all(w0[k] == w1[k] for k in keys):
@@ -340,7 +363,10 @@ def main() -> int:
         print(f"{name}: {sum(r.ok for r in mine)}/{len(mine)} rounds clean; outcomes "
               f"none={sum(r.outcome == 'none' for r in mine)} "
               f"whole={sum(r.outcome == 'whole' for r in mine)} "
-              f"sent-once={sum(r.outcome == 'once' for r in mine)}")
+              f"sent-once={sum(r.outcome == 'once' for r in mine)}"
+              + (f"; killed with the write transaction open: "
+                 f"{sum(bool(r.write_open_at_kill) for r in mine)}"
+                 if any(r.write_open_at_kill is not None for r in mine) else ""))
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     return 0 if all(r.ok for r in rounds) else 1
 
