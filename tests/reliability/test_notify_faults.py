@@ -347,3 +347,45 @@ def test_a_resumable_task_left_running_by_a_dead_worker_is_queued_again(settings
     again = notify_events.call([[case.pk, HEARING_SCHEDULED, None, "v1"]])
     assert first > 0 and again == 0
     assert verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_a_failure_to_mark_after_the_provider_accepted_does_not_resend(settings, monkeypatch):
+    """The database blinks between the hand-over and `SENT`: the row is reconciled later,
+    not queued again (which would deliver it twice)."""
+    from django.db import OperationalError
+
+    settings.GARITA_NOTIFY_BACKOFF_SECONDS = 60
+
+    class Accepting(ReplyLostProvider):
+        """Every hand-over is accepted and answered."""
+
+        def send(self, msg):  # type: ignore[no-untyped-def]
+            self.delivered[msg.idempotency_key] += 1
+            self.handovers[msg.idempotency_key] += 1
+            return "SM1"
+
+    provider = Accepting(idempotent=False, knows=True)
+    monkeypatch.setattr(dispatch, "provider_for", lambda channel: provider)
+    real_finish = dispatch._finish
+
+    def finish(n, me, **fields):  # type: ignore[no-untyped-def]
+        if fields.get("status") == NotificationStatus.SENT:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_finish(n, me, **fields)
+
+    case = make_case()
+    notify_bulk([CaseEvent(case.pk, HEARING_SCHEDULED, None, "v1")])
+    t = dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(10),
+                            tzinfo=TIJUANA).astimezone(dt.UTC)
+    monkeypatch.setattr(dispatch, "_finish", finish)
+    assert dispatch.send_due(now=t)["error"] >= 1
+    monkeypatch.setattr(dispatch, "_finish", real_finish)
+    later = t + dt.timedelta(hours=1)
+    for _ in range(3):
+        dispatch.recover_expired(later)
+        dispatch.send_due(now=later)
+        later += dt.timedelta(hours=1)
+    rows = list(Notification.objects.all())
+    assert {n.status for n in rows} == {NotificationStatus.SENT}
+    assert set(provider.delivered.values()) == {1}, "delivered twice"

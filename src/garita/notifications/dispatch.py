@@ -202,11 +202,15 @@ def send_due(*, limit: int = 200, now: dt.datetime | None = None, me: str | None
         ).get(pk=pk)
         try:
             counts[send_one(n, me, now)] += 1
-        except Exception as exc:  # a bug must not stop the other messages
+        except Exception as exc:  # a bug, or the database gone, must not stop the others
             log.exception("notification %s failed", pk)
-            _finish(n, me, status=NotificationStatus.QUEUED, send_after=now + backoff(
-                n.attempts + 1), last_error=f"internal: {type(exc).__name__}"[:500],
-                lease_until=None, claimed_by="")
+            # It may have failed after the provider accepted it (marking it SENT failed):
+            # never queue it blindly. Left SENDING, it is reconciled after the backoff.
+            try:
+                _finish(n, me, lease_until=now + backoff(n.attempts + 1), claimed_by="",
+                        last_error=f"internal: {type(exc).__name__}"[:500])
+            except Exception:  # noqa: BLE001 - the lease expires and recovery settles it
+                log.exception("notification %s left to recovery", pk)
             counts["error"] += 1
     return counts
 
