@@ -37,7 +37,7 @@ from bench.faults.harness import Stack, make_env  # noqa: E402
 PORT = "san-ysidro"
 DRILL_ENV = {
     "GARITA_NOTIFY_LEASE_SECONDS": "3",       # a dead worker's rows are recovered soon
-    "GARITA_TASK_ORPHAN_SECONDS": "5",        # and its RUNNING fan-out task requeued
+    "GARITA_TASK_ORPHAN_SECONDS": "600",      # only a dead pid on this host requeues
     "GARITA_NOTIFY_INLINE_MAX": "100",        # reschedules fan out on the worker
     "GARITA_NOTIFY_BACKOFF_SECONDS": "1",
     "GARITA_FILE_PROVIDER_IDEMPOTENT": "0",   # like Twilio: a resend would deliver twice

@@ -350,6 +350,40 @@ def test_a_resumable_task_left_running_by_a_dead_worker_is_queued_again(settings
 
 
 @pytest.mark.django_db
+def test_a_task_of_a_dead_process_on_this_host_is_requeued_at_once_a_live_ones_never(
+        settings):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from django_tasks_db.models import DBTaskResult
+
+    from garita.hearings.tasks import notify_events
+    from garita.notifications.tasks import requeue_orphaned_tasks, worker_identity
+
+    settings.GARITA_TASK_ORPHAN_SECONDS = 3600
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    host = socket.gethostname()[:40]
+    case = make_case()
+    dead = DBTaskResult.objects.get(id=notify_events.enqueue(
+        [[case.pk, HEARING_SCHEDULED, None, "v1"]]).id)
+    dead.claim(f"{host}:{gone.stdout.strip()}:deadbeef")  # that process has exited
+    alive = DBTaskResult.objects.get(id=notify_events.enqueue(
+        [[case.pk, HEARING_SCHEDULED, None, "v2"]]).id)
+    alive.claim(worker_identity())  # this very process: alive, and running it for hours
+    DBTaskResult.objects.filter(pk=alive.pk).update(
+        started_at=timezone.now() - dt.timedelta(hours=5))
+    assert str(os.getpid()) in alive.worker_ids[-1]
+
+    assert requeue_orphaned_tasks() == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == "READY" and alive.status == "RUNNING"
+
+
+@pytest.mark.django_db
 def test_a_failure_to_mark_after_the_provider_accepted_does_not_resend(settings, monkeypatch):
     """The database blinks between the hand-over and `SENT`: the row is reconciled later,
     not queued again (which would deliver it twice)."""

@@ -40,8 +40,11 @@ class Command(BaseCommand):
                             help="Only run tasks; another process enqueues the ticks.")
 
     def handle(self, *args: object, **opts: object) -> None:
+        from garita.notifications.tasks import worker_identity
+
         worker_opts = {"queue_name": "default,notifications", "interval": 1.0,
-                       "reload": False, "startup_delay": False}
+                       "reload": False, "startup_delay": False,
+                       "worker_id": worker_identity()}
         if opts["once"]:
             enqueue_tick_unless_waiting()
             call_command("db_worker", batch=True, **worker_opts)
