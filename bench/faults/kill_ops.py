@@ -173,7 +173,10 @@ class Drill:
             if answer.get("status") not in (200, 201):
                 raise RuntimeError(f"{scenario} calibration failed: {answer}")
             return self.timing[scenario], True, answer, False
-        delay = self.rng.uniform(0.0, took * 0.9)
+        if self.rng.random() < 0.5:
+            delay = self.rng.uniform(0.0, took * 0.9)  # while the request is being served
+        else:  # after the answer: the worker is fanning out and sending its notices
+            delay = self.rng.uniform(took, took + 4.0)
         thread = threading.Thread(target=call, daemon=True)
         thread.start()
         time.sleep(delay)
