@@ -173,13 +173,35 @@ class Drill:
             if answer.get("status") not in (200, 201):
                 raise RuntimeError(f"{scenario} calibration failed: {answer}")
             return self.timing[scenario], True, answer, False
-        if self.rng.random() < 0.5:
-            delay = self.rng.uniform(0.0, took * 0.9)  # while the request is being served
-        else:  # after the answer: the worker is fanning out and sending its notices
-            delay = self.rng.uniform(took, took + 4.0)
+        pg = self.stack.env["DATABASE_URL"].startswith("postgres")
+        pick = self.rng.random()
         thread = threading.Thread(target=call, daemon=True)
-        thread.start()
-        time.sleep(delay)
+        t0 = time.monotonic()
+        if pg and pick < 1 / 3:
+            # PostgreSQL: watch pg_stat_activity and kill the moment the web server's
+            # transaction has written (a transaction id assigned), plus 0-50 ms.
+            import psycopg
+
+            url = self.stack.env["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+            with psycopg.connect(url, autocommit=True) as watch:
+                thread.start()
+                while time.monotonic() - t0 < took * 3 and "status" not in answer:
+                    row = watch.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                        "current_database() AND application_name = 'garita-web' "
+                        "AND backend_xid IS NOT NULL").fetchone()
+                    if row and row[0]:
+                        break
+                    time.sleep(0.002)
+            time.sleep(self.rng.uniform(0, 0.05))
+        else:
+            if pick < 2 / 3:
+                delay = self.rng.uniform(0.0, took * 0.9)  # while the request is served
+            else:  # after the answer: the worker is fanning out and sending its notices
+                delay = self.rng.uniform(took, took + 4.0)
+            thread.start()
+            time.sleep(delay)
+        delay = time.monotonic() - t0
         answered = "status" in answer
         self.last_write_open = self.web_write_open()
         self.kill_all()
