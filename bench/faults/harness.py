@@ -28,10 +28,13 @@ def free_port() -> int:
 
 
 def worker_command() -> list[str]:
-    """`garita worker` once the notifications engineer ships it, else django-tasks' worker."""
-    from django.core.management import get_commands
+    """`garita worker` (the scheduler + django-tasks' worker), else django-tasks' own.
 
-    return ["worker"] if "worker" in get_commands() else ["db_worker"]
+    Looked up by module so that it also works in a process without django.setup()."""
+    import importlib.util
+
+    found = importlib.util.find_spec("garita.notifications.management.commands.worker")
+    return ["worker"] if found is not None else ["db_worker"]
 
 
 @dataclass
@@ -50,7 +53,9 @@ class Stack:
     def spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         log = (self.var_dir / f"{name}.log").open("ab")
         # Own process group: SIGKILL reaches gunicorn's master and its workers at once.
-        proc = subprocess.Popen([*GARITA, *args], env=self.env, stdout=log,
+        # PGAPPNAME names the process's PostgreSQL sessions (drills look for open writes).
+        proc = subprocess.Popen([*GARITA, *args], env={**self.env, "PGAPPNAME": f"garita-{name}"},
+                                stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.procs[name] = proc
         return proc
@@ -60,8 +65,25 @@ class Stack:
                    "--workers", str(workers), "--threads", "2")
         self.wait_healthy()
 
-    def start_worker(self) -> None:
-        self.spawn("worker", *worker_command())
+    def start_worker(self, *args: str) -> None:
+        self.spawn("worker", *worker_command(), *args)
+
+    def post_json(self, path: str, body: dict[str, object], token: str = "",
+                  timeout: float = 120) -> tuple[int, dict[str, object]]:
+        """POST JSON with a bearer token; (status, decoded body)."""
+        req = urllib.request.Request(self.url(path), data=json.dumps(body).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as res:
+                return res.status, dict(json.loads(res.read() or b"{}"))
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            try:
+                return err.code, dict(json.loads(raw or b"{}"))
+            except ValueError:
+                return err.code, {"raw": raw[:300].decode(errors="replace")}
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"

@@ -118,6 +118,30 @@ def test_login_with_the_csrf_token_from_the_form_succeeds(officer):
     assert res.status_code == 302
 
 
+@pytest.mark.django_db
+def test_a_script_with_an_api_token_can_post_without_a_csrf_token(officer):
+    """Real clients enforce CSRF (the test client does not by default): a POST with a
+    bearer token and no cookies must reach the endpoint, not die in the CSRF check."""
+    from garita.accounts.models import ApiToken
+
+    _, token = ApiToken.issue(officer, "script")
+    for header in ({"HTTP_AUTHORIZATION": f"Bearer {token}"}, {"HTTP_X_API_TOKEN": token}):
+        client = Client(enforce_csrf_checks=True, **header)
+        res = client.post("/api/v1/waitlist/san-ysidro/call", {"capacity": 5},
+                          content_type="application/json")
+        assert res.status_code != 403, res.content
+        assert res.json().get("code") != "permission.denied"
+
+
+@pytest.mark.django_db
+def test_a_session_post_to_the_api_without_a_csrf_token_is_still_refused(officer):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(officer)
+    res = client.post("/api/v1/waitlist/san-ysidro/call", {"capacity": 5},
+                      content_type="application/json")
+    assert res.status_code == 403
+
+
 FORM_POST = re.compile(r"<form\b[^>]*\bmethod=[\"']?post", re.I)
 FORM_BLOCK = re.compile(r"<form\b[^>]*\bmethod=[\"']?post[^>]*>(.*?)</form>", re.I | re.S)
 

@@ -41,8 +41,11 @@ class HeaderTokenAuth(APIKeyHeader):
         return TokenAuth().authenticate(request, key or "")
 
 
-# Session auth (browser, CSRF-checked) or a bearer token (scripts).
-staff_auth = [django_auth, TokenAuth(), HeaderTokenAuth()]
+# A bearer token (scripts) or session auth (browser, CSRF-checked). Tokens first: ninja's
+# session auth refuses a POST without a CSRF token before the next method is tried, which
+# made every scripted POST with a token a 403 (a browser never sends our token by itself,
+# so a token needs no CSRF protection).
+staff_auth = [TokenAuth(), HeaderTokenAuth(), django_auth]
 
 api = NinjaAPI(
     title="Garita API",

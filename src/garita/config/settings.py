@@ -137,6 +137,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+else:
+    # An unreachable server (packets dropped, not refused) fails the request with the
+    # retry-able 503 after this many seconds instead of hanging it for minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("GARITA_DB_CONNECT_TIMEOUT", "5")))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -278,6 +283,14 @@ TWILIO_WHATSAPP_FROM = os.environ.get("TWILIO_WHATSAPP_FROM", "")
 GARITA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("GARITA_NOTIFY_MAX_ATTEMPTS", "6"))
 GARITA_NOTIFY_BACKOFF_SECONDS = int(os.environ.get("GARITA_NOTIFY_BACKOFF_SECONDS", "60"))
 GARITA_NOTIFY_LEASE_SECONDS = int(os.environ.get("GARITA_NOTIFY_LEASE_SECONDS", "300"))
+# Events above this many are fanned out by the worker (hearings' notify_events tasks).
+GARITA_NOTIFY_INLINE_MAX = int(os.environ.get("GARITA_NOTIFY_INLINE_MAX", "5000"))
+# The file provider (demo, drills): dedupe by idempotency key, and a simulated round trip.
+GARITA_FILE_PROVIDER_IDEMPOTENT = os.environ.get("GARITA_FILE_PROVIDER_IDEMPOTENT", "1") != "0"
+GARITA_FILE_PROVIDER_LATENCY_MS = int(os.environ.get("GARITA_FILE_PROVIDER_LATENCY_MS", "0"))
+# A task still RUNNING this long after it started lost its worker (SIGKILL, OOM): the
+# worker's scheduler runs it again if it is safe to (see notifications.worker).
+GARITA_TASK_ORPHAN_SECONDS = int(os.environ.get("GARITA_TASK_ORPHAN_SECONDS", "900"))
 GARITA_QUIET_HOURS = (21, 7)  # no calls from 21:00 to 07:00 in the person's time zone
 GARITA_REPORT_REMINDER_LEAD_MINUTES = int(
     os.environ.get("GARITA_REPORT_REMINDER_LEAD_MINUTES", "120")

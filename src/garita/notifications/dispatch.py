@@ -2,10 +2,13 @@
 
 A row is claimed by a compare-and-set (QUEUED -> SENDING with this worker's id and a lease),
 so two workers never hand the same row to a provider. A worker that dies after sending but
-before marking leaves a SENDING row whose lease expires: recovery asks the provider whether
-it left; if nobody can tell, the row becomes UNCONFIRMED and is NOT resent (at most once
-across a crash; see docs/hotline.md). STOP, stale hearings and quiet hours are checked at
-send time, not only at queue time.
+before marking, or a provider reply lost after the request went out (`outcome_unknown`),
+leaves a SENDING row whose lease expires: recovery asks the provider whether it left (the
+reconcile-before-resend); if it did not, it is queued again; if nobody can tell, an
+idempotent provider gets it again under the same idempotency key (it delivers once), and
+for any other provider (Twilio) the row becomes UNCONFIRMED and is NOT resent (see
+docs/hotline.md and docs/operations.md). STOP, stale hearings and quiet hours are checked
+at send time, not only at queue time.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def _message(n: Notification, text: str, subject: str) -> OutgoingMessage:
     return OutgoingMessage(
         notification_id=n.pk, channel=n.channel, to=n.to_address, language=n.language,
         subject=subject, text=text, voice_language=VOICE_LANGUAGES.get(n.language, "es-MX"),
-        status_callback=_status_callback(n),
+        status_callback=_status_callback(n), idempotency_key=n.idempotency_key,
     )
 
 
@@ -129,6 +132,13 @@ def send_one(n: Notification, me: str, now: dt.datetime) -> str:
     try:
         provider_id = provider_for(n.channel).send(msg)
     except ProviderError as exc:
+        if exc.outcome_unknown:
+            # The provider may have accepted it: never resend blindly. The row stays
+            # SENDING, unclaimed, until the backoff has passed; recover_expired then asks
+            # the provider (the same path as a worker killed after the hand-over).
+            _finish(n, me, lease_until=now + backoff(attempts), claimed_by="",
+                    last_error=f"outcome unknown: {exc.code} {exc}".strip()[:500])
+            return "unknown"
         if exc.retryable and attempts < settings.GARITA_NOTIFY_MAX_ATTEMPTS:
             _finish(n, me, status=NotificationStatus.QUEUED, send_after=now + backoff(attempts),
                     last_error=f"{exc.code} {exc}"[:500], lease_until=None, claimed_by="")
@@ -149,7 +159,8 @@ def claim(pk: int, me: str, now: dt.datetime) -> bool:
 
 
 def recover_expired(now: dt.datetime) -> Counter[str]:
-    """Rows a dead worker left in SENDING: settle them without sending twice."""
+    """Rows a dead worker (or a lost provider reply) left in SENDING: settle them without
+    sending twice."""
     counts: Counter[str] = Counter()
     stuck = Notification.objects.filter(status=NotificationStatus.SENDING,
                                         lease_until__lt=now).select_related("case")
@@ -157,7 +168,10 @@ def recover_expired(now: dt.datetime) -> Counter[str]:
         verdict = None
         if n.attempts > 0 and n.body:  # it got as far as the provider
             msg = _message(n, n.body, "")
-            verdict = provider_for(n.channel).was_sent(msg)
+            provider = provider_for(n.channel)
+            verdict = provider.was_sent(msg)
+            if verdict is None and getattr(provider, "idempotent", False):
+                verdict = False  # resent under the same key, the provider delivers it once
         else:
             verdict = False  # it never reached the provider: safe to queue again
         if verdict is True:
@@ -190,11 +204,15 @@ def send_due(*, limit: int = 200, now: dt.datetime | None = None, me: str | None
         ).get(pk=pk)
         try:
             counts[send_one(n, me, now)] += 1
-        except Exception as exc:  # a bug must not stop the other messages
+        except Exception as exc:  # a bug, or the database gone, must not stop the others
             log.exception("notification %s failed", pk)
-            _finish(n, me, status=NotificationStatus.QUEUED, send_after=now + backoff(
-                n.attempts + 1), last_error=f"internal: {type(exc).__name__}"[:500],
-                lease_until=None, claimed_by="")
+            # It may have failed after the provider accepted it (marking it SENT failed):
+            # never queue it blindly. Left SENDING, it is reconciled after the backoff.
+            try:
+                _finish(n, me, lease_until=now + backoff(n.attempts + 1), claimed_by="",
+                        last_error=f"internal: {type(exc).__name__}"[:500])
+            except Exception:  # noqa: BLE001 - the lease expires and recovery settles it
+                log.exception("notification %s left to recovery", pk)
             counts["error"] += 1
     return counts
 

@@ -2,7 +2,8 @@
 
 The tasks API has no periodic tasks, so a small scheduler thread enqueues
 `dispatch_outbox` once a minute (skipped while one is still waiting), and the worker runs
-it; several `garita worker` processes may run: rows are claimed, never sent twice.
+it; several `garita worker` processes may run: rows are claimed, never sent twice. The
+scheduler also puts back in the queue the resumable tasks a killed worker left RUNNING.
 """
 
 from __future__ import annotations
@@ -39,8 +40,11 @@ class Command(BaseCommand):
                             help="Only run tasks; another process enqueues the ticks.")
 
     def handle(self, *args: object, **opts: object) -> None:
+        from garita.notifications.tasks import worker_identity
+
         worker_opts = {"queue_name": "default,notifications", "interval": 1.0,
-                       "reload": False, "startup_delay": False}
+                       "reload": False, "startup_delay": False,
+                       "worker_id": worker_identity()}
         if opts["once"]:
             enqueue_tick_unless_waiting()
             call_command("db_worker", batch=True, **worker_opts)
@@ -55,6 +59,9 @@ class Command(BaseCommand):
         while True:
             try:
                 close_old_connections()
+                from garita.notifications.tasks import requeue_orphaned_tasks
+
+                requeue_orphaned_tasks()
                 enqueue_tick_unless_waiting()
             except Exception as exc:  # noqa: BLE001 - keep ticking; the worker logs errors
                 self.stderr.write(f"scheduler: {exc}")
