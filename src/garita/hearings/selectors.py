@@ -123,6 +123,19 @@ def sessions_list(actor: Any, *, court_slug: str | None = None, date_from: dt.da
     return qs.order_by("starts_at")[:limit]
 
 
+def open_sessions(actor: Any, *, court_ids: Iterable[int], date_from: dt.datetime,
+                  date_to: dt.datetime, limit: int = 400) -> list[CourtSession]:
+    """Sessions of these courts not cancelled and not full: where a hearing may continue."""
+    require(actor, Permission.CASE_VIEW)
+    qs = (CourtSession.objects.filter(location__court__in=list(court_ids), cancelled=False,
+                                      starts_at__gte=date_from, starts_at__lt=date_to)
+          .select_related("location__court", "judge")
+          .annotate(booked=Count("hearings",
+                                 filter=Q(hearings__status=HearingStatus.SCHEDULED)))
+          .order_by("starts_at"))
+    return [s for s in qs[:limit] if s.booked < s.capacity]
+
+
 def unscheduled_cases(actor: Any, *, limit: int = 100) -> QuerySet[Case]:
     """The clerk's queue: cases that should have a hearing and have none scheduled."""
     require(actor, Permission.HEARING_SCHEDULE)

@@ -84,10 +84,9 @@ def _case_context(request: HttpRequest, a_number: str) -> dict[str, Any]:
                                      for c in services.in_absentia_blockers(h)]
     continuance_sessions = []
     if can_outcome and any(h.status == "scheduled" and h.is_past for h in hearings):
-        continuance_sessions = list(selectors.sessions_list(
-            user, court_slug=None, date_from=now, date_to=now + dt.timedelta(days=120),
-            limit=400).filter(location__court__in={h.court_id for h in hearings},
-                              cancelled=False))
+        continuance_sessions = selectors.open_sessions(
+            user, court_ids={h.court_id for h in hearings}, date_from=now,
+            date_to=now + dt.timedelta(days=120))
         for s in continuance_sessions:
             s.local_start = s.starts_at.astimezone(domain.zone(s.location.tz))
     return {
