@@ -361,8 +361,9 @@ def escort_run_start(*, actor: Any, hearings: Sequence[Hearing],
     persons per run. Refused whole (nothing written) if anyone cannot go."""
     require(actor, Permission.PORT_CHECKIN)
     ids = list(dict.fromkeys(h.pk for h in hearings))
-    locked = {h.pk: h for h in Hearing.objects.select_for_update().filter(pk__in=ids)
-              .select_related("report_port")}
+    # Lock the hearings only (PostgreSQL refuses FOR UPDATE across the nullable port join).
+    locked = {h.pk: h for h in Hearing.objects.select_for_update(of=("self",))
+              .filter(pk__in=ids).select_related("report_port")}
     members = [domain.EscortMember(
         hearing_id=i, report_port_id=locked[i].report_port_id,
         scheduled=locked[i].status == HearingStatus.SCHEDULED,
