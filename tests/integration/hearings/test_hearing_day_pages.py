@@ -314,3 +314,25 @@ def test_mass_reschedule_tells_the_representative(clerk, courts):
     told = Notification.objects.filter(case=case, event="hearing_changed",
                                        recipient_kind="representative")
     assert list(told.values_list("to_address", flat=True)) == ["abogada@example.org"]
+
+
+def test_the_hearings_start_page_links_by_role_and_finds_a_case(clerk, officer, amenable_case):
+    page = logged_in(officer).get(reverse("hearings:index")).content.decode()
+    assert reverse("hearings:hearing_day") in page
+    assert reverse("hearings:reschedule") not in page
+    page = logged_in(clerk).get(reverse("hearings:index")).content.decode()
+    assert reverse("hearings:reschedule") in page and reverse("hearings:hearing_day") not in page
+    r = logged_in(clerk).get(reverse("hearings:find"), {"a_number": amenable_case.a_number})
+    assert r.status_code == 302 and amenable_case.a_number in r["Location"]
+    other = make_case(status="amenable")
+    lawyer = __import__("tests.integration.hearings.conftest", fromlist=["staff"]).staff(
+        "legal_representative")
+    r = logged_in(lawyer).get(reverse("hearings:find"), {"a_number": other.a_number})
+    assert r.status_code == 404  # a case outside the representative's scope is not revealed
+
+
+def test_an_officer_with_a_port_goes_straight_to_its_hearing_day(courts, make_user):
+    officer = make_user("port_officer")  # assigned to San Ysidro
+    r = logged_in(officer).get(reverse("hearings:hearing_day"))
+    assert r.status_code == 302
+    assert r["Location"] == reverse("hearings:port_day", args=["san-ysidro"])
