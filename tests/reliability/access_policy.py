@@ -163,12 +163,17 @@ POLICY: list[Rule] = [
     # -- hearings and notices: case pages scoped like intake; each action's service checks
     # its own permission --
     page("hearings:case", granted(P.CASE_VIEW)),
+    page("hearings:index", granted(P.CASE_VIEW)),
+    page("hearings:find", granted(P.CASE_VIEW),
+         note="no A-number given: a 400 refusal for those who may look cases up"),
     page("hearings:case_action", granted(P.CASE_VIEW), methods=("POST",),
-         note="one form posting many actions (schedule, serve, check in, outcome, rescind); "
-              "each service checks its permission and a refusal comes back as a message on "
-              "the case page, so the probe (no action) cannot see a denial"),
-    page("hearings:docket", granted(P.CASE_VIEW), allow_404=True,
+         note="one form posting many actions (schedule, serve, check in, arrive, outcome, "
+              "rescind); each service checks its permission and a refusal answers 403/409/400 "
+              "with the case page; the probe (no action) gets the 400 for an unknown action"),
+    page("hearings:docket", granted(P.CASE_VIEW), methods=("GET", "POST"), allow_404=True,
          note="the sample session may not exist"),
+    page("hearings:hearing_day", granted(P.PORT_CHECKIN)),
+    page("hearings:port_day", granted(P.PORT_CHECKIN), methods=("GET", "POST")),
     page("hearings:schedule", granted(P.HEARING_SCHEDULE), methods=("GET", "POST")),
     page("hearings:reschedule", granted(P.HEARING_RESCHEDULE_MASS), methods=("GET", "POST")),
     page("notices:pdf", granted(P.CASE_VIEW), allow_404=True,

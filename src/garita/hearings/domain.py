@@ -576,3 +576,72 @@ def notice_not_proven_reasons(notices: Sequence[NoticeFact]) -> list[str]:
 
 def rescission_deadline(ordered_on: dt.date) -> dt.date:
     return ordered_on + dt.timedelta(days=RESCISSION_WINDOW_DAYS)
+
+
+# --- Port check-in and escort runs ------------------------------------------------------
+
+CHECK_IN_EARLIEST = dt.timedelta(hours=24)  # a check-in belongs to the hearing morning
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def check_in_problem(*, at: dt.datetime, starts_at: dt.datetime, now: dt.datetime
+                     ) -> str | None:
+    """Why a check-in time cannot be recorded (a stable code), or None.
+
+    A time in the future would later shield a real absence; one days early belongs to
+    another hearing. Checking in after the hearing began is allowed: it is the truth."""
+    if at > now + CLOCK_SKEW:
+        return "checkin.in_future"
+    if at < starts_at - CHECK_IN_EARLIEST:
+        return "checkin.too_early"
+    return None
+
+
+@dataclass(frozen=True)
+class EscortMember:
+    """What the escort rule needs to know about one hearing."""
+
+    hearing_id: int
+    report_port_id: int | None
+    scheduled: bool
+    checked_in: bool
+    in_run: bool
+
+
+def escort_run_problem(members: Sequence[EscortMember], *, persons_per_run: int
+                       ) -> tuple[str, list[int]] | None:
+    """Why these people cannot leave together in one escort run: (code, hearing ids), or None.
+
+    One run carries only people of one port, each scheduled and checked in there, none
+    already on another run, and no more than the port's persons per run."""
+    if not members:
+        return ("escort.empty", [])
+    no_port = [m.hearing_id for m in members if m.report_port_id is None]
+    if no_port:
+        return ("escort.no_port", no_port)
+    if len({m.report_port_id for m in members}) > 1:
+        return ("escort.mixed_ports", [m.hearing_id for m in members])
+    not_scheduled = [m.hearing_id for m in members if not m.scheduled]
+    if not_scheduled:
+        return ("escort.not_scheduled", not_scheduled)
+    not_in = [m.hearing_id for m in members if not m.checked_in]
+    if not_in:
+        return ("escort.not_checked_in", not_in)
+    taken = [m.hearing_id for m in members if m.in_run]
+    if taken:
+        return ("escort.already_in_run", taken)
+    if len(members) > persons_per_run:
+        return ("escort.over_capacity", [m.hearing_id for m in members[persons_per_run:]])
+    return None
+
+
+def arrival_problem(*, departed_at: dt.datetime | None, arrived_at: dt.datetime,
+                    already_arrived: bool, now: dt.datetime) -> str | None:
+    """Why an arrival at court cannot be recorded, or None."""
+    if already_arrived:
+        return "escort.already_arrived"
+    if arrived_at > now + CLOCK_SKEW:
+        return "escort.arrival_in_future"
+    if departed_at is not None and arrived_at < departed_at:
+        return "escort.arrival_before_departure"
+    return None

@@ -123,6 +123,19 @@ def sessions_list(actor: Any, *, court_slug: str | None = None, date_from: dt.da
     return qs.order_by("starts_at")[:limit]
 
 
+def open_sessions(actor: Any, *, court_ids: Iterable[int], date_from: dt.datetime,
+                  date_to: dt.datetime, limit: int = 400) -> list[CourtSession]:
+    """Sessions of these courts not cancelled and not full: where a hearing may continue."""
+    require(actor, Permission.CASE_VIEW)
+    qs = (CourtSession.objects.filter(location__court__in=list(court_ids), cancelled=False,
+                                      starts_at__gte=date_from, starts_at__lt=date_to)
+          .select_related("location__court", "judge")
+          .annotate(booked=Count("hearings",
+                                 filter=Q(hearings__status=HearingStatus.SCHEDULED)))
+          .order_by("starts_at"))
+    return [s for s in qs[:limit] if s.booked < s.capacity]
+
+
 def unscheduled_cases(actor: Any, *, limit: int = 100) -> QuerySet[Case]:
     """The clerk's queue: cases that should have a hearing and have none scheduled."""
     require(actor, Permission.HEARING_SCHEDULE)
@@ -135,3 +148,24 @@ def unscheduled_cases(actor: Any, *, limit: int = 100) -> QuerySet[Case]:
 
 def escort_runs_for(port_id: int, day: dt.date) -> QuerySet[EscortRun]:
     return EscortRun.objects.filter(port_id=port_id, date=day).order_by("sequence")
+
+
+def port_day(actor: Any, *, port: Any, day: dt.date) -> dict[str, Any]:
+    """The port's hearing morning: who reports that day (local date of the report time),
+    who has checked in, the escort runs, and how many one run may carry."""
+    require(actor, Permission.PORT_CHECKIN)
+    from garita.hearings.services import escort_capacity
+
+    tz = zone(port.timezone)
+    start = dt.datetime.combine(day, dt.time(), tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz)
+    hearings = list(
+        Hearing.objects.filter(report_port=port, report_at__gte=start, report_at__lt=end,
+                               case__in=cases_visible_to(actor))
+        .exclude(status=HearingStatus.CANCELLED)
+        .select_related("case__person", "location__court", "court", "escort_run")
+        .order_by("report_at", "family_key", "case__a_number")
+    )
+    runs = list(EscortRun.objects.filter(port=port, date=day).order_by("sequence")
+                .annotate(persons=Count("hearings")))
+    return {"hearings": hearings, "runs": runs, "persons_per_run": escort_capacity(port.pk)}

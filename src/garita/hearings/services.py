@@ -16,10 +16,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from garita.accounts.permissions import require
+from garita.accounts.permissions import has, require
 from garita.accounts.roles import Permission
 from garita.audit import services as audit
-from garita.core.errors import Conflict, DomainError
+from garita.core.errors import Conflict, DomainError, PermissionDenied
 from garita.hearings import bulk, domain, loader
 from garita.hearings.models import (
     CourtSession,
@@ -57,12 +57,53 @@ ERROR_MESSAGES: dict[str, Any] = {
     "hearing.family_split": _("Every member of a family unit must be in the same session."),
     "hearing.no_session": _("No court session with room is available."),
     "hearing.port_has_no_court": _("No court is set up for the person's port."),
+    "checkin.in_future": _("A check-in cannot be recorded in the future."),
+    "checkin.too_early": _("A check-in more than a day before the hearing belongs to another "
+                           "hearing."),
+    "checkin.not_at_port": _("This person does not report at a port for this hearing (they "
+                             "come to court directly)."),
+    "escort.empty": _("An escort run needs at least one person."),
+    "escort.no_port": _("This hearing has no port to report to."),
+    "escort.mixed_ports": _("One escort run leaves from one port: these people report at "
+                            "different ports."),
+    "escort.not_scheduled": _("Only people with a scheduled hearing can be escorted."),
+    "escort.not_checked_in": _("Only people checked in at the port can be escorted."),
+    "escort.already_in_run": _("Someone is already on another escort run."),
+    "escort.over_capacity": _("More people than the port's escort capacity per run: form "
+                              "another run for the rest."),
+    "escort.already_arrived": _("This arrival at court is already recorded."),
+    "escort.arrival_in_future": _("An arrival at court cannot be recorded in the future."),
+    "escort.arrival_before_departure": _("The run cannot arrive before it left the port."),
+    "escort.departure_in_future": _("A departure cannot be recorded in the future."),
+}
+
+# Rule refusals (the state of the case forbids it) are 409; the rest is bad input (400).
+CONFLICT_CODES = frozenset({
+    "escort.mixed_ports", "escort.not_scheduled", "escort.not_checked_in",
+    "escort.already_in_run", "escort.over_capacity", "escort.already_arrived",
+    "checkin.not_at_port",
+})
+
+# Why notice is not proven, for the person reading the refusal (codes in details.reasons).
+NOT_PROVEN_REASONS: dict[str, Any] = {
+    "no_nta": _("no Notice to Appear was issued"),
+    "nta_without_time_and_place": _("the Notice to Appear had no time and place"),
+    "nta_not_served": _("the Notice to Appear was not served"),
+    "later_notice_not_served": _("a later notice of hearing was not served"),
+    "mail_without_proof": _("a notice was mailed without proof of attempted delivery"),
+    "hearing_not_noticed": _("the notice of this hearing's time and place was not served"),
 }
 
 
 def refusal(code: str, field_name: str | None = None, **details: Any) -> DomainError:
     return DomainError(code, ERROR_MESSAGES.get(code, code), field=field_name,
-                       details=details or None)
+                       details=details or None,
+                       status=409 if code in CONFLICT_CODES else None)
+
+
+def reasons_text(codes: Sequence[str]) -> str:
+    """The human reasons (translated) for a list of not-proven codes."""
+    return "; ".join(str(NOT_PROVEN_REASONS.get(c, c)) for c in codes)
 
 
 def _chunks(seq: Sequence[Any], n: int) -> list[Sequence[Any]]:
@@ -279,13 +320,23 @@ def _locked(hearing: Hearing) -> Hearing:
 
 @transaction.atomic
 def hearing_check_in(*, actor: Any, hearing: Hearing, at: dt.datetime | None = None) -> Hearing:
-    """The person presented at the port on the hearing morning."""
+    """The person presented at the port on the hearing morning (at the time given, or now)."""
     require(actor, Permission.PORT_CHECKIN)
     h = _locked(hearing)
     if h.status != HearingStatus.SCHEDULED:
         raise DomainError("hearing.not_scheduled", _("This hearing is not scheduled."),
                           status=409)
-    h.checked_in_at = at or timezone.now()
+    if h.checked_in_at is not None:
+        raise DomainError("checkin.already", _("This person is already checked in."),
+                          status=409)
+    if h.report_port_id is None:
+        raise refusal("checkin.not_at_port")
+    now = timezone.now()
+    at = at or now
+    code = domain.check_in_problem(at=at, starts_at=h.starts_at, now=now)
+    if code is not None:
+        raise refusal(code, "at")
+    h.checked_in_at = at
     h.checked_in_by = actor
     h.save(update_fields=["checked_in_at", "checked_in_by"])
     audit.record(actor=actor, action="hearing.check_in", obj=h,
@@ -293,43 +344,94 @@ def hearing_check_in(*, actor: Any, hearing: Hearing, at: dt.datetime | None = N
     return h
 
 
+def escort_capacity(port_id: int) -> int:
+    """Persons per escort run at this port (the admin sets it per port)."""
+    from garita.hearings.models import PortHearingSettings
+
+    got = (PortHearingSettings.objects.filter(port_id=port_id)
+           .values_list("escort_persons_per_run", flat=True).first())
+    return got if got is not None else PortHearingSettings._meta.get_field(
+        "escort_persons_per_run").default
+
+
 @transaction.atomic
 def escort_run_start(*, actor: Any, hearings: Sequence[Hearing],
                      departed_at: dt.datetime | None = None) -> EscortRun:
-    """An escort run leaves the port with these checked-in people."""
+    """An escort run leaves the port with these checked-in people, within the port's
+    persons per run. Refused whole (nothing written) if anyone cannot go."""
     require(actor, Permission.PORT_CHECKIN)
-    if not hearings:
-        raise DomainError("escort.empty", _("An escort run needs at least one person."))
-    first = hearings[0]
-    port = first.report_port
-    if port is None:
-        raise DomainError("escort.no_port", _("This hearing has no port to report to."))
-    departed = departed_at or timezone.now()
+    ids = list(dict.fromkeys(h.pk for h in hearings))
+    # Lock the hearings only (PostgreSQL refuses FOR UPDATE across the nullable port join).
+    locked = {h.pk: h for h in Hearing.objects.select_for_update(of=("self",))
+              .filter(pk__in=ids).select_related("report_port")}
+    members = [domain.EscortMember(
+        hearing_id=i, report_port_id=locked[i].report_port_id,
+        scheduled=locked[i].status == HearingStatus.SCHEDULED,
+        checked_in=locked[i].checked_in_at is not None,
+        in_run=locked[i].escort_run_id is not None) for i in ids if i in locked]
+    port_id = members[0].report_port_id if members else None
+    problem = domain.escort_run_problem(
+        members, persons_per_run=escort_capacity(port_id) if port_id else 0)
+    if problem is not None:
+        code, which = problem
+        raise refusal(code, "hearings", hearings=which)
+    now = timezone.now()
+    departed = departed_at or now
+    if departed > now + domain.CLOCK_SKEW:
+        raise refusal("escort.departure_in_future", "departed_at")
+    port = locked[ids[0]].report_port
     day = departed.astimezone(domain.zone(port.timezone)).date()
-    seq = EscortRun.objects.filter(port=port, date=day).count() + 1
+    seq = (EscortRun.objects.select_for_update().filter(port=port, date=day)
+           .order_by("-sequence").values_list("sequence", flat=True).first() or 0) + 1
     run = EscortRun.objects.create(port=port, date=day, sequence=seq, departed_at=departed,
                                    created_by=actor)
-    ids = [h.pk for h in hearings]
-    not_in = Hearing.objects.filter(pk__in=ids, checked_in_at__isnull=True).count()
-    if not_in:
-        raise DomainError("escort.not_checked_in",
-                          _("Only people checked in at the port can be escorted."))
     Hearing.objects.filter(pk__in=ids).update(escort_run=run)
-    audit.record(actor=actor, action="escort.start", obj=run, new={"hearings": ids})
+    audit.record(actor=actor, action="escort.start", obj=run,
+                 new={"hearings": ids, "departed_at": departed})
     return run
 
 
 @transaction.atomic
 def escort_run_arrive(*, actor: Any, run: EscortRun, arrived_at: dt.datetime | None = None
                       ) -> EscortRun:
+    """The run reached the court: everyone on it arrived at that time."""
     require(actor, Permission.PORT_CHECKIN)
     run = EscortRun.objects.select_for_update().get(pk=run.pk)
-    run.arrived_at = arrived_at or timezone.now()
+    now = timezone.now()
+    at = arrived_at or now
+    code = domain.arrival_problem(departed_at=run.departed_at, arrived_at=at,
+                                  already_arrived=run.arrived_at is not None, now=now)
+    if code is not None:
+        raise refusal(code, "arrived_at")
+    run.arrived_at = at
     run.save(update_fields=["arrived_at"])
     Hearing.objects.filter(escort_run=run).update(arrived_at_court_at=run.arrived_at)
     audit.record(actor=actor, action="escort.arrive", obj=run,
                  new={"arrived_at": run.arrived_at})
     return run
+
+
+@transaction.atomic
+def hearing_arrive_at_court(*, actor: Any, hearing: Hearing,
+                            at: dt.datetime | None = None) -> Hearing:
+    """A person who came to court on their own (not on an escort run) arrived."""
+    if not any(has(actor, p) for p in (Permission.HEARING_RECORD_OUTCOME,
+                                        Permission.PORT_CHECKIN)):
+        raise PermissionDenied()
+    h = _locked(hearing)
+    if h.status != HearingStatus.SCHEDULED:
+        raise DomainError("hearing.not_scheduled", _("This hearing is not scheduled."),
+                          status=409)
+    now = timezone.now()
+    when = at or now
+    code = domain.arrival_problem(departed_at=None, arrived_at=when,
+                                  already_arrived=h.arrived_at_court_at is not None, now=now)
+    if code is not None:
+        raise refusal(code, "arrived_at")
+    h.arrived_at_court_at = when
+    h.save(update_fields=["arrived_at_court_at"])
+    audit.record(actor=actor, action="hearing.arrive", obj=h, new={"arrived_at": when})
+    return h
 
 
 OUTCOME_STATUS = {
@@ -352,6 +454,23 @@ def notice_facts(case: Case) -> list[domain.NoticeFact]:
         for n in Notice.objects.filter(case=case).only(
             "kind", "issued_at", "served_at", "content", "service_method", "service_proof")
     ]
+
+
+def absence_refusal(h: Hearing) -> DomainError | None:
+    """Why this hearing can never be recorded as the person's absence, or None."""
+    if domain.checked_in_in_time(checked_in_at=h.checked_in_at, starts_at=h.starts_at):
+        return DomainError(
+            "hearing.late_escort_not_absence",
+            _("The person checked in at the port on time; a late escort is never a failure "
+              "to appear. Continue the hearing instead."), status=409,
+        )
+    if h.arrived_at_court_at is not None and h.arrived_at_court_at <= h.starts_at:
+        return DomainError(
+            "hearing.arrived_not_absence",
+            _("The person was at the court before the hearing began; that is not a failure "
+              "to appear."), status=409,
+        )
+    return None
 
 
 def in_absentia_blockers(hearing: Hearing) -> list[str]:
@@ -382,21 +501,17 @@ def hearing_record_outcome(
     if h.status != HearingStatus.SCHEDULED or h.outcome:
         raise DomainError("hearing.outcome_already_recorded",
                           _("This hearing already has an outcome."), status=409)
-    if outcome in domain.ABSENCE_OUTCOMES and domain.checked_in_in_time(
-        checked_in_at=h.checked_in_at, starts_at=h.starts_at
-    ):
-        raise DomainError(
-            "hearing.late_escort_not_absence",
-            _("The person checked in at the port on time; a late escort is never a failure "
-              "to appear. Continue the hearing instead."), status=409,
-        )
+    if outcome in domain.ABSENCE_OUTCOMES:
+        refused = absence_refusal(h)
+        if refused is not None:
+            raise refused
     if outcome == Outcome.REMOVAL_IN_ABSENTIA:
         blockers = in_absentia_blockers(h)
         if blockers:
             raise DomainError(
                 "hearing.notice_not_proven",
                 _("Notice is not proven, so no order in absentia: %(why)s.")
-                % {"why": ", ".join(blockers)}, status=409, details={"reasons": blockers},
+                % {"why": reasons_text(blockers)}, status=409, details={"reasons": blockers},
             )
     if outcome == Outcome.RELIEF_GRANTED and relief not in Relief.values:
         raise DomainError("hearing.relief_required",

@@ -1,7 +1,9 @@
 """Staff pages for hearings: the case page (whole history and actions), a session's docket,
 the clerk's scheduling page and the mass reschedule (preview, then apply).
 
-Thin: each POST calls one service; refusals come back as messages with their stable code.
+Thin: each POST calls one service. A success redirects (with a message); a refusal answers
+with its own 4xx status (403 permission, 409 a rule of the case, 400 bad input) and the page
+again, the translated reason on top and nothing written.
 """
 
 from __future__ import annotations
@@ -22,13 +24,26 @@ from garita.accounts.permissions import has, require
 from garita.accounts.roles import Permission
 from garita.core.errors import DomainError
 from garita.hearings import domain, selectors, services
-from garita.hearings.models import Court, CourtSession, Hearing, Outcome, Relief
+from garita.hearings.models import (
+    CalendarType,
+    Court,
+    CourtSession,
+    EscortRun,
+    Hearing,
+    Outcome,
+    Relief,
+)
 from garita.intake.selectors import case_get_for
 from garita.notices.models import Acknowledgement, Notice, ServiceMethod
 
 
-def _refused(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, f"{exc.message} [{exc.code}]")
+def _int(request: HttpRequest, name: str) -> int:
+    """An id from the form; anything else is bad input (400), never a server error."""
+    try:
+        return int(request.POST.get(name, ""))
+    except ValueError as exc:
+        raise DomainError("request.bad_id", _("A required choice is missing or not valid."),
+                          field=name) from exc
 
 
 def _aware(text: str, tz_name: str) -> dt.datetime | None:
@@ -42,36 +57,62 @@ def _aware(text: str, tz_name: str) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=domain.zone(tz_name))
 
 
-@login_required
-def case_page(request: HttpRequest, a_number: str) -> HttpResponse:
+def _case_context(request: HttpRequest, a_number: str) -> dict[str, Any]:
     history = selectors.case_history(request.user, a_number=a_number)
     now = timezone.now()
     user = request.user
     hearings = history["hearings"]
+    can_outcome = has(user, Permission.HEARING_RECORD_OUTCOME)
     for h in hearings:
         h.local_start = h.starts_at.astimezone(domain.zone(h.location.tz))
         if h.report_at and h.report_port:
             h.local_report = h.report_at.astimezone(domain.zone(h.report_port.timezone))
+            h.port_tz = h.report_port.timezone
+        ptz = domain.zone(h.report_port.timezone if h.report_port else h.case.port.timezone)
+        h.local_checkin = h.checked_in_at.astimezone(ptz) if h.checked_in_at else None
+        h.local_departed = (h.escort_run.departed_at.astimezone(ptz)
+                            if h.escort_run and h.escort_run.departed_at else None)
+        h.local_arrival = (h.arrived_at_court_at.astimezone(domain.zone(h.location.tz))
+                           if h.arrived_at_court_at else None)
         h.is_past = h.starts_at <= now
         if h.rescission_deadline:
             h.rescission_days_left = (h.rescission_deadline - now.date()).days
-    return render(request, "hearings/case.html", {
+        if h.status == "scheduled" and h.is_past and can_outcome:
+            # Say before anyone tries why an absence cannot be recorded.
+            h.absence_refusal = services.absence_refusal(h)
+            h.in_absentia_reasons = [services.NOT_PROVEN_REASONS.get(c, c)
+                                     for c in services.in_absentia_blockers(h)]
+    continuance_sessions = []
+    if can_outcome and any(h.status == "scheduled" and h.is_past for h in hearings):
+        continuance_sessions = selectors.open_sessions(
+            user, court_ids={h.court_id for h in hearings}, date_from=now,
+            date_to=now + dt.timedelta(days=120))
+        for s in continuance_sessions:
+            s.local_start = s.starts_at.astimezone(domain.zone(s.location.tz))
+    return {
         **history,
         "now": now,
         "outcomes": Outcome.choices,
         "reliefs": Relief.choices,
         "methods": ServiceMethod.choices,
         "acks": [c for c in Acknowledgement.choices if c[0] != "none"],
+        "calendars": CalendarType.choices,
+        "continuance_sessions": continuance_sessions,
         "can_schedule": has(user, Permission.HEARING_SCHEDULE),
         "can_issue": has(user, Permission.NOTICE_ISSUE),
         "can_override": has(user, Permission.NOTICE_OVERRIDE_ADDRESS),
         "can_checkin": has(user, Permission.PORT_CHECKIN),
-        "can_outcome": has(user, Permission.HEARING_RECORD_OUTCOME),
+        "can_outcome": can_outcome,
         "has_scheduled": any(h.status == "scheduled" for h in hearings),
         "has_nta": any(n.kind == "nta" and not n.superseded for n in history["notices"]),
         "can_return": has(user, Permission.NOTICE_ISSUE) and history["case"].status == "nta_issued"
         and any(n.kind == "nta" and n.served_at for n in history["notices"]),
-    })
+    }
+
+
+@login_required
+def case_page(request: HttpRequest, a_number: str) -> HttpResponse:
+    return render(request, "hearings/case.html", _case_context(request, a_number))
 
 
 ACTIONS: dict[str, Callable[[HttpRequest, Any], Any]] = {}
@@ -86,14 +127,14 @@ def action(name: str) -> Callable[[Callable[[HttpRequest, Any], Any]],
 
 
 def _case_hearing(request: HttpRequest, case: Any) -> Hearing:
-    return get_object_or_404(Hearing, pk=request.POST.get("hearing"), case=case)
+    return get_object_or_404(Hearing, pk=_int(request, "hearing"), case=case)
 
 
 @action("schedule")
 def _schedule(request: HttpRequest, case: Any) -> Any:
     session = None
     if request.POST.get("session"):
-        session = get_object_or_404(CourtSession, pk=request.POST["session"])
+        session = get_object_or_404(CourtSession, pk=_int(request, "session"))
     hs = services.hearing_schedule(actor=request.user, case=case, session=session)
     return _("Scheduled %(n)d hearing(s).") % {"n": len(hs)}
 
@@ -112,7 +153,7 @@ def _issue(request: HttpRequest, case: Any) -> Any:
 def _serve(request: HttpRequest, case: Any) -> Any:
     from garita.notices.services import notice_record_service
 
-    notice = get_object_or_404(Notice, pk=request.POST.get("notice"), case=case)
+    notice = get_object_or_404(Notice, pk=_int(request, "notice"), case=case)
     notice_record_service(
         actor=request.user, notice=notice, method=request.POST.get("method", ""),
         acknowledgement=request.POST.get("acknowledgement", ""),
@@ -131,16 +172,35 @@ def _return(request: HttpRequest, case: Any) -> Any:
 
 @action("check_in")
 def _check_in(request: HttpRequest, case: Any) -> Any:
-    services.hearing_check_in(actor=request.user, hearing=_case_hearing(request, case))
+    h = _case_hearing(request, case)
+    tz = h.report_port.timezone if h.report_port_id else case.port.timezone
+    services.hearing_check_in(actor=request.user, hearing=h,
+                              at=_aware(request.POST.get("at", ""), tz))
     return _("Check-in recorded.")
+
+
+@action("arrive")
+def _arrive(request: HttpRequest, case: Any) -> Any:
+    h = _case_hearing(request, case)
+    services.hearing_arrive_at_court(actor=request.user, hearing=h,
+                                     at=_aware(request.POST.get("at", ""), h.location.tz))
+    return _("Arrival at court recorded.")
 
 
 @action("outcome")
 def _outcome(request: HttpRequest, case: Any) -> Any:
+    continue_to = None
+    if request.POST.get("continue_to"):
+        continue_to = get_object_or_404(CourtSession, pk=_int(request, "continue_to"))
+    calendar = request.POST.get("continue_calendar") or "master"
+    if calendar not in CalendarType.values:
+        raise DomainError("hearing.wrong_calendar", services.ERROR_MESSAGES[
+            "hearing.wrong_calendar"], field="continue_calendar")
     services.hearing_record_outcome(
         actor=request.user, hearing=_case_hearing(request, case),
         outcome=request.POST.get("outcome", ""), relief=request.POST.get("relief", ""),
-        notes=request.POST.get("notes", ""))
+        notes=request.POST.get("notes", ""), continue_to=continue_to,
+        continue_calendar=calendar)
     return _("Outcome recorded.")
 
 
@@ -157,38 +217,152 @@ def _rescind(request: HttpRequest, case: Any) -> Any:
 def case_action(request: HttpRequest, a_number: str) -> HttpResponse:
     case = case_get_for(request.user, a_number=a_number)
     fn = ACTIONS.get(request.POST.get("action", ""))
-    if fn is None:
-        messages.error(request, _("Unknown action."))
-    else:
-        try:
-            messages.success(request, fn(request, case))
-        except DomainError as exc:
-            _refused(request, exc)
+    try:
+        if fn is None:
+            raise DomainError("request.unknown_action", _("Unknown action."), field="action")
+        done = fn(request, case)
+    except DomainError as exc:
+        # The service's transaction is rolled back: show the case as it is, and why not.
+        ctx = _case_context(request, case.a_number)
+        return render(request, "hearings/case.html", {**ctx, "error": exc}, status=exc.status)
+    messages.success(request, done)
     return redirect("hearings:case", a_number=case.a_number)
 
 
 @login_required
 def docket(request: HttpRequest, session_id: int) -> HttpResponse:
+    """A session's docket; clerks record here who arrived at court on their own."""
+    error: DomainError | None = None
+    if request.method == "POST":
+        try:
+            hearing = get_object_or_404(Hearing, pk=_int(request, "hearing"),
+                                        session_id=session_id)
+            case_get_for(request.user, case_id=hearing.case_id)  # scoping: 404 if unseen
+            services.hearing_arrive_at_court(
+                actor=request.user, hearing=hearing,
+                at=_aware(request.POST.get("at", ""), hearing.location.tz))
+            messages.success(request, _("Arrival at court recorded."))
+            return redirect("hearings:docket", session_id=session_id)
+        except DomainError as exc:
+            error = exc
     session, hearings = selectors.session_docket(request.user, session_id=session_id)
+    tz = domain.zone(session.location.tz)
+    for h in hearings:
+        h.local_arrival = h.arrived_at_court_at.astimezone(tz) if h.arrived_at_court_at else None
+        h.local_checkin = (h.checked_in_at.astimezone(domain.zone(h.report_port.timezone))
+                           if h.checked_in_at and h.report_port_id else None)
     return render(request, "hearings/docket.html", {
-        "session": session, "hearings": hearings,
-        "local_start": session.starts_at.astimezone(domain.zone(session.location.tz)),
-    })
+        "session": session, "hearings": hearings, "error": error,
+        "local_start": session.starts_at.astimezone(tz),
+        "can_arrive": has(request.user, Permission.HEARING_RECORD_OUTCOME)
+        or has(request.user, Permission.PORT_CHECKIN),
+    }, status=error.status if error else 200)
+
+
+def _port_day_date(request: HttpRequest, tz_name: str) -> dt.date:
+    text = request.POST.get("date") or request.GET.get("date") or ""
+    if not text:
+        return timezone.now().astimezone(domain.zone(tz_name)).date()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise DomainError("request.bad_date", _("Give dates as YYYY-MM-DD."),
+                          field="date") from exc
+
+
+@login_required
+def hearing_day_ports(request: HttpRequest) -> HttpResponse:
+    """Choose the port (officers go straight to their own)."""
+    require(request.user, Permission.PORT_CHECKIN)
+    from garita.core.models import Port
+
+    own = getattr(request.user, "port", None)
+    if own is not None and hasattr(own, "hearing_settings") and not request.GET.get("all"):
+        return redirect("hearings:port_day", port_slug=own.slug)
+    return render(request, "hearings/hearing_day_ports.html", {
+        "ports": Port.objects.filter(hearing_settings__isnull=False).order_by("name")})
+
+
+@login_required
+def port_day(request: HttpRequest, port_slug: str) -> HttpResponse:
+    """The port's hearing morning: check in, form escort runs, depart, arrive at court."""
+    from garita.core.models import Port
+
+    require(request.user, Permission.PORT_CHECKIN)
+    port = get_object_or_404(Port, slug=port_slug)
+    day = _port_day_date(request, port.timezone)
+    error: DomainError | None = None
+    if request.method == "POST":
+        try:
+            done = _port_day_action(request, port)
+            messages.success(request, done)
+            return redirect(f"{request.path}?date={day.isoformat()}")
+        except DomainError as exc:
+            error = exc
+    ctx = selectors.port_day(request.user, port=port, day=day)
+    ptz = domain.zone(port.timezone)
+    for h in ctx["hearings"]:
+        h.local_report = h.report_at.astimezone(ptz) if h.report_at else None
+        h.local_start = h.starts_at.astimezone(domain.zone(h.location.tz))
+        h.local_checkin = h.checked_in_at.astimezone(ptz) if h.checked_in_at else None
+        h.local_arrival = (h.arrived_at_court_at.astimezone(domain.zone(h.location.tz))
+                           if h.arrived_at_court_at else None)
+        h.can_escort = (h.status == "scheduled" and h.checked_in_at is not None
+                        and h.escort_run_id is None)
+    for r in ctx["runs"]:
+        r.local_departed = r.departed_at.astimezone(ptz) if r.departed_at else None
+        r.local_arrived = r.arrived_at.astimezone(ptz) if r.arrived_at else None
+    failed = set(error.details.get("hearings", [])) if error else set()
+    return render(request, "hearings/port_day.html", {
+        **ctx, "port": port, "day": day, "error": error, "failed": failed,
+        "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
+        "waiting": [h for h in ctx["hearings"] if h.can_escort],
+    }, status=error.status if error else 200)
+
+
+def _port_day_action(request: HttpRequest, port: Any) -> Any:
+    what = request.POST.get("action", "")
+    if what == "check_in":
+        h = get_object_or_404(Hearing, pk=_int(request, "hearing"), report_port=port)
+        case_get_for(request.user, case_id=h.case_id)
+        services.hearing_check_in(actor=request.user, hearing=h,
+                                  at=_aware(request.POST.get("at", ""), port.timezone))
+        return _("Check-in recorded.")
+    if what == "escort_start":
+        try:
+            ids = [int(i) for i in request.POST.getlist("hearings")]
+        except ValueError as exc:
+            raise DomainError("request.bad_id", _("A required choice is missing or not "
+                                                  "valid."), field="hearings") from exc
+        hs = list(Hearing.objects.filter(pk__in=ids, report_port=port))
+        if len(hs) != len(set(ids)):
+            raise services.refusal("escort.no_port", "hearings")
+        for h in hs:
+            case_get_for(request.user, case_id=h.case_id)
+        run = services.escort_run_start(
+            actor=request.user, hearings=hs,
+            departed_at=_aware(request.POST.get("departed_at", ""), port.timezone))
+        return _("Escort run %(n)d left the port with %(count)d person(s).") % {
+            "n": run.sequence, "count": len(hs)}
+    if what == "escort_arrive":
+        run = get_object_or_404(EscortRun, pk=_int(request, "run"), port=port)
+        services.escort_run_arrive(
+            actor=request.user, run=run,
+            arrived_at=_aware(request.POST.get("arrived_at", ""), port.timezone))
+        return _("Escort run %(n)d arrived at court.") % {"n": run.sequence}
+    raise DomainError("request.unknown_action", _("Unknown action."), field="action")
 
 
 @login_required
 def schedule_page(request: HttpRequest) -> HttpResponse:
     """The clerk's queue: unscheduled cases, one-click scheduling, upcoming sessions."""
     if request.method == "POST":
-        try:
-            report = services.schedule_unscheduled(actor=request.user)
-            messages.success(request, _("Scheduled %(n)d hearing(s).") % {"n": report.scheduled})
-            for code, n in report.refused.items():
-                messages.error(request, f"{services.ERROR_MESSAGES.get(code, code)} [{code}]: {n}")
-        except DomainError as exc:
-            if exc.status in (403, 404):
-                raise  # a refusal is a 403 page, not a message on a redirect
-            _refused(request, exc)
+        # A refusal of the whole operation (permission) is its own 4xx page; cases that
+        # could not be placed are a report on a successful run, shown as messages.
+        report = services.schedule_unscheduled(actor=request.user)
+        messages.success(request, _("Scheduled %(n)d hearing(s).") % {"n": report.scheduled})
+        for code, n in report.refused.items():
+            messages.error(request, f"{services.ERROR_MESSAGES.get(code, code)} [{code}]: {n}")
         return redirect("hearings:schedule")
     court = request.GET.get("court") or None
     now = timezone.now()
@@ -208,6 +382,7 @@ def reschedule_page(request: HttpRequest) -> HttpResponse:
     require(request.user, Permission.HEARING_RESCHEDULE_MASS)  # the form is for those who may
     ctx: dict[str, Any] = {"courts": Court.objects.all(), "rules": domain.RULE_KINDS,
                            "form": request.POST or {}}
+    status = 200
     if request.method == "POST":
         try:
             flt, rule = _reschedule_form(request)
@@ -218,9 +393,20 @@ def reschedule_page(request: HttpRequest) -> HttpResponse:
                                  % {"n": batch.moved})
                 return redirect("hearings:reschedule")
             ctx["preview"] = services.reschedule_preview(actor=request.user, flt=flt, rule=rule)
-        except DomainError as exc:
-            _refused(request, exc)
-    return render(request, "hearings/reschedule.html", ctx)
+        except DomainError as exc:  # nothing moved (one transaction): say why, with its status
+            ctx["error"] = exc
+            status = exc.status
+            conflicts = exc.details.get("conflicts") if exc.details else None
+            if conflicts:
+                ctx["error_conflicts"] = _conflict_lines(conflicts)
+    if ctx.get("preview"):
+        ctx["preview_conflicts"] = _conflict_lines(ctx["preview"]["conflicts"])
+    return render(request, "hearings/reschedule.html", ctx, status=status)
+
+
+def _conflict_lines(conflicts: dict[str, int]) -> list[tuple[str, Any, int]]:
+    return [(code, services.ERROR_MESSAGES.get(code, code), n)
+            for code, n in sorted(conflicts.items())]
 
 
 def _reschedule_form(request: HttpRequest) -> tuple[services.RescheduleFilter,
@@ -235,6 +421,11 @@ def _reschedule_form(request: HttpRequest) -> tuple[services.RescheduleFilter,
                               field=name) from exc
 
     court = Court.objects.filter(slug=p.get("court")).first() if p.get("court") else None
+    if p.get("court") and court is None:
+        raise DomainError("reschedule.unknown_court", _("Unknown court."), field="court")
+    if p.get("calendar") and p["calendar"] not in CalendarType.values:
+        raise DomainError("hearing.wrong_calendar",
+                          services.ERROR_MESSAGES["hearing.wrong_calendar"], field="calendar")
     kind = p.get("rule", "")
     if kind not in domain.RULE_KINDS:
         raise DomainError("reschedule.unknown_rule", _("Unknown rule."), field="rule")
@@ -248,7 +439,30 @@ def _reschedule_form(request: HttpRequest) -> tuple[services.RescheduleFilter,
                           field="date")
     if kind == "plus_days" and not 0 < days <= 730:
         raise DomainError("reschedule.bad_days", _("Give between 1 and 730 days."), field="days")
+    if date("date_from") and date("date_to") and date("date_to") < date("date_from"):
+        raise DomainError("reschedule.bad_range", _("The range ends before it starts."),
+                          field="date_to")
     return (services.RescheduleFilter(court_id=court.pk if court else None,
                                       date_from=date("date_from"), date_to=date("date_to"),
                                       calendar=p.get("calendar", "")),
             domain.RescheduleRule(kind, date=date("date"), days=days))
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """Where the hearings work starts: scheduling, the port's hearing day, reschedules."""
+    require(request.user, Permission.CASE_VIEW)
+    u = request.user
+    return render(request, "hearings/index.html", {
+        "can_schedule": has(u, Permission.HEARING_SCHEDULE),
+        "can_checkin": has(u, Permission.PORT_CHECKIN),
+        "can_reschedule": has(u, Permission.HEARING_RESCHEDULE_MASS),
+    })
+
+
+@login_required
+def find(request: HttpRequest) -> HttpResponse:
+    """Open a case's hearings by A-number (scoped: a case the user may not see is a 404)."""
+    require(request.user, Permission.CASE_VIEW)
+    case = case_get_for(request.user, a_number=request.GET.get("a_number", "").strip())
+    return redirect("hearings:case", a_number=case.a_number)

@@ -64,8 +64,7 @@ def nta_issue(request: HttpRequest, payload: NtaIn) -> Status[dict[str, Any]]:
     case = case_get_for(request.user, a_number=payload.a_number)
     nta, _pin = services.nta_issue(actor=request.user, case=case,
                                    override_reason=payload.override_reason,
-                                   language=payload.language if payload.language in (
-                                       "en", "es", "pt", "ht") else "")
+                                   language=payload.language)
     return Status(201, notice_out(nta))
 
 

@@ -133,13 +133,17 @@ def render_nta(c: dict[str, Any], lang: str = "en") -> bytes:
                    "the time of your application for admission you did not have a valid "
                    "entry document."))
         _time_and_place(doc, c)
+        if c.get("court_address"):
+            # 8 CFR 1003.15(b)(6): the court where this notice is filed.
+            doc.field(_("Immigration court where this notice is filed"),
+                      f"{c.get('court_name', '')}, {c['court_address']}")
         doc.heading(_("Right to a lawyer"))
         doc.para(_("You may be represented, at no cost to the government, by a lawyer or "
                    "accredited representative of your choice. These organizations may give "
                    "free legal help:"))
         for p in c.get("providers") or []:
-            doc.para(f"• {p.get('name', '')} — {p.get('phone', '')} — {p.get('address', '')}",
-                     size=9)
+            parts = [p.get(k, "") for k in ("name", "phone", "address")]
+            doc.para("• " + " — ".join(x for x in parts if x), size=9)
         _address_duty(doc)
         _consequences(doc)
         doc.heading(_("Checking your case"))

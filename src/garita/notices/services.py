@@ -57,6 +57,7 @@ def hearing_content(h: Hearing, *, case: Case | None = None) -> dict[str, Any]:
         "hearing_at": h.starts_at.isoformat(),
         "tz": loc.tz,
         "court_name": h.court.name,
+        "court_address": h.court.address,
         "location_name": loc.name,
         "location_address": loc.address,
         "video_from": loc.video_to_court.name if loc.video_to_court_id else "",
@@ -77,8 +78,14 @@ def _store_pdf(notice: Notice, pdf: bytes) -> None:
     notice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
 
 
+# Languages the NTA and hearing notices are fully written in (complete catalogues). A
+# Portuguese or Haitian Creole speaker gets them in English and the tear sheet in both.
+NOTICE_LANGUAGES = ("en", "es")
+
+
 def _ui_lang(lang_639_3: str) -> str:
-    return {"spa": "es", "por": "pt", "hat": "ht"}.get(lang_639_3, "en")
+    """The language a notice for this person is rendered (and recorded) in."""
+    return "es" if lang_639_3 == "spa" else "en"
 
 
 @transaction.atomic
@@ -89,6 +96,10 @@ def nta_issue(*, actor: Any, case: Case, override_reason: str = "", language: st
     Returns the notice and the plain look-up PIN, which exists only on the document.
     """
     require(actor, Permission.NOTICE_ISSUE)
+    if language and language not in NOTICE_LANGUAGES:
+        raise DomainError("notice.language_unavailable",
+                          _("The Notice to Appear is available in English or Spanish; the "
+                            "tear sheet adds Portuguese and Haitian Creole."), field="language")
     case = Case.objects.select_for_update().select_related("person__encounter", "port").get(
         pk=case.pk)
     hearing = (case.hearings.filter(status=HearingStatus.SCHEDULED)
@@ -217,7 +228,8 @@ def hearing_notices_bulk(*, moves: Sequence[tuple[dict[str, Any], Any]], actor: 
             "language": d["language"] or langs[0],
             "language_name": LANGUAGE_NAMES.get(langs[0], langs[0]),
             "hearing_at": a.starts_at.isoformat(), "tz": loc.tz,
-            "court_name": loc.court.name, "location_name": loc.name,
+            "court_name": loc.court.name, "court_address": loc.court.address,
+            "location_name": loc.name,
             "location_address": loc.address,
             "video_from": loc.video_to_court.name if loc.video_to_court_id else "",
             "calendar": d["calendar"], "hearing_id": d["id"], "interpreter": a.interpreter_mode,

@@ -137,3 +137,39 @@ def test_schedule_command_schedules_everyone(courts):
     call_command("hearings", "schedule", "--no-progress", stdout=out)
     assert "scheduled 3" in out.getvalue()
     assert Hearing.objects.filter(case__in=cases).count() == 3
+
+
+def test_escort_runs_through_the_api_refuse_with_409_and_write_nothing(clerk, officer, courts):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from garita.hearings.models import EscortRun, PortHearingSettings
+    from garita.hearings.services import hearing_check_in, hearing_schedule
+
+    PortHearingSettings.objects.filter(port__slug="san-ysidro").update(escort_persons_per_run=1)
+    hs = [hearing_schedule(actor=clerk, case=make_case(status="amenable"))[0] for _ in range(2)]
+    start = timezone.now() - dt.timedelta(hours=1)
+    Hearing.objects.filter(pk__in=[h.pk for h in hs]).update(
+        starts_at=start, report_at=start - dt.timedelta(hours=4))
+    r = post(api(officer), "/api/v1/hearings/escort-runs", {"hearing_ids": [hs[0].pk]})
+    assert r.status_code == 409 and r.json()["code"] == "escort.not_checked_in"
+    assert r.json()["details"]["hearings"] == [hs[0].pk]
+    for h in hs:
+        hearing_check_in(actor=officer, hearing=h, at=start - dt.timedelta(hours=4))
+    r = post(api(officer), "/api/v1/hearings/escort-runs",
+             {"hearing_ids": [h.pk for h in hs]})
+    assert r.status_code == 409 and r.json()["code"] == "escort.over_capacity"
+    assert not EscortRun.objects.exists()
+    r = post(api(officer), "/api/v1/hearings/escort-runs", {"hearing_ids": [hs[0].pk]})
+    assert r.status_code == 201
+    run_id = r.json()["id"]
+    r = post(api(officer), "/api/v1/hearings/escort-runs", {"hearing_ids": [hs[0].pk]})
+    assert r.status_code == 409 and r.json()["code"] == "escort.already_in_run"
+    r = post(api(officer), f"/api/v1/hearings/escort-runs/{run_id}/arrive",
+             {"arrived_at": "2000-01-01T08:00:00-08:00"})
+    assert r.status_code == 400 and r.json()["code"] == "escort.arrival_before_departure"
+    r = post(api(officer), f"/api/v1/hearings/escort-runs/{run_id}/arrive", {})
+    assert r.status_code == 200
+    r = post(api(officer), f"/api/v1/hearings/escort-runs/{run_id}/arrive", {})
+    assert r.status_code == 409 and r.json()["code"] == "escort.already_arrived"

@@ -36,10 +36,19 @@ def test_english_nta_has_every_required_element(clerk, officer, courts):
                    "Acts or conduct alleged", "Charges", "Time and place of your hearing",
                    "Right to a lawyer", "Casa Cornelia Law Center", "EOIR-33", "5 days",
                    "Failure to appear", case.a_number, "José Ángel Muñoz Peña", pin,
-                   "San Diego Immigration Court", "HND", "Spanish"):
+                   "San Diego Immigration Court", "HND", "Spanish",
+                   "Immigration court where this notice is filed", "401 West A Street"):
         assert needle in text, needle
     local = h.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("America/Los_Angeles"))
     assert f"{local:%Y-%m-%d %H:%M}" in text
+    assert "— —" not in text  # a provider without a phone prints no empty column
+
+
+def test_portuguese_speaker_gets_an_english_nta_recorded_as_english(clerk, officer, courts):
+    _case, _h, nta, _pin = _nta(clerk, officer, langs=["por"])
+    assert nta.language == "en"
+    text = " ".join(text_of(notices.notice_pdf(nta)).split())
+    assert "Notice to Appear" in text
 
 
 def test_spanish_nta_is_in_spanish_with_accents(clerk, officer, courts):
