@@ -222,8 +222,13 @@ def _insert(rows: list[dict[str, Any]]) -> int:
             getters.append(lambda r, c=col, d=default: r.get(c, d))
         elif isinstance(fields[col], models.DateTimeField):
             getters.append(lambda r, c=col: adapt_dt(r[c]) if r[c] is not None else None)
-        else:
+        elif col in rows[0]:
             getters.append(lambda r, c=col: r[c])
+        else:
+            # A column this fan-out does not set (e.g. waitlist_group_id): the field's
+            # default, so a new field on Notification never breaks the bulk insert.
+            default = fields[col].get_db_prep_save(fields[col].get_default(), connection)
+            getters.append(lambda r, c=col, d=default: r.get(c, d))
     table = ops.quote_name(Notification._meta.db_table)
     cols = ", ".join(ops.quote_name(fields[c].column) for c in columns)
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
@@ -298,11 +303,13 @@ def queue_waitlist_registered(*, group_id: int, phone: str, language: str, body:
         return False
     r = Recipient(RecipientKind.PERSON, Channel.SMS, phone, language)
     key = idempotency_key(WAITLIST_REGISTERED, 0, None, f"wl{group_id}", r)
-    created = _insert([Notification(
-        waitlist_group_id=group_id, event=WAITLIST_REGISTERED, recipient_kind=r.kind,
-        channel=r.channel, to_address=phone, language=language, idempotency_key=key,
-        send_after=timezone.now(), body=body, context={"version": f"wl{group_id}"},
-    )])
+    created = _insert([{
+        "case_id": None, "hearing_id": None, "waitlist_group_id": group_id,
+        "event": WAITLIST_REGISTERED, "recipient_kind": r.kind, "channel": r.channel,
+        "to_address": phone, "language": language, "idempotency_key": key,
+        "send_after": timezone.now(), "urgent": False, "body": body,
+        "context": json.dumps({"version": f"wl{group_id}"}),
+    }])
     if created:
         transaction.on_commit(_kick_worker)
     return bool(created)
