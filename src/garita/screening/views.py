@@ -1,5 +1,6 @@
 """Staff pages for screening: thin views that parse a form, call one service or selector and
-render. Refusals from services show as 403/404 pages or as errors beside the fields."""
+render. Refusals from services answer with their own status (403, 404, 409, 400) and show
+the reason on the page or beside the fields; nothing is half-written."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -47,6 +49,7 @@ def screen_encounter_page(request: HttpRequest, encounter_id: int) -> HttpRespon
     forms = [PersonScreeningForm(data, prefix=f"p{c.pk}", can_exclude=can_exclude)
              for c in cases]
     errors: list[Any] = []
+    status = 200
     pending = [c for c in cases if c.status == "encountered"]
     if request.method == "POST" and pending:
         if all(f.is_valid() for f in forms):
@@ -59,11 +62,13 @@ def screen_encounter_page(request: HttpRequest, encounter_id: int) -> HttpRespon
                 if exc.status in (403, 404):
                     return _refused(request, exc)
                 errors.append(exc.message)
+                status = exc.status  # 409 already screened, 400 a bad profile ...
             else:
                 messages.success(request, _("Screening recorded."))
                 return redirect("screening:encounter", encounter_id=encounter.pk)
         else:
             errors.append(_("Some answers are missing: see the marked fields."))
+            status = 400
     decisions = []
     if not pending and has(request.user, Permission.SCREENING_VIEW):
         decisions = selectors.encounter_decisions_for(request.user, encounter=encounter)
@@ -74,7 +79,7 @@ def screen_encounter_page(request: HttpRequest, encounter_id: int) -> HttpRespon
     return render(request, "screening/encounter.html", {
         "encounter": encounter, "people": people, "errors": errors,
         "needs_screening": bool(pending), "family": family,
-    }, status=400 if errors else 200)
+    }, status=status)
 
 
 @login_required
@@ -92,19 +97,22 @@ def approvals_page(request: HttpRequest) -> HttpResponse:
         try:
             ids = [int(x) for x in request.POST.getlist("decision")]
         except ValueError:
-            ids = []
-        done = 0
+            return _refused(request, DomainError("request.bad_id",
+                                                 _("That is not a decision number.")))
         try:
-            for decision_id in ids:
-                decision = selectors.decision_get(decision_id=decision_id)
-                services.decision_approve(actor=request.user, decision=decision)
-                done += 1
+            # All the ticked decisions or none: a refusal leaves nothing half-approved.
+            with transaction.atomic():
+                for decision_id in ids:
+                    decision = selectors.decision_get(decision_id=decision_id)
+                    services.decision_approve(actor=request.user, decision=decision)
         except DomainError as exc:
             if exc.status in (403, 404) and exc.code != "screening.self_approval":
                 return _refused(request, exc)
-            messages.error(request, str(exc.message))
-        if done:
-            messages.success(request, _("%(n)d decision(s) approved.") % {"n": done})
+            rows = selectors.approvals_pending_for(request.user)
+            return render(request, "screening/approvals.html",
+                          {"decisions": rows, "error": exc}, status=exc.status)
+        if ids:
+            messages.success(request, _("%(n)d decision(s) approved.") % {"n": len(ids)})
         return redirect("screening:approvals")
     try:
         rows = selectors.approvals_pending_for(request.user)
@@ -116,12 +124,15 @@ def approvals_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def fear_interviews_page(request: HttpRequest) -> HttpResponse:
     form_errors: dict[int, FearInterviewForm] = {}
+    status = 200
     if request.method == "POST":
         try:
             claim = selectors.fear_claim_get(claim_id=int(request.POST.get("claim", "0")))
-        except (DomainError, ValueError):
-            messages.error(request, _("That fear claim was not found."))
-            return redirect("screening:fear_interviews")
+        except ValueError:
+            return _refused(request, DomainError("request.bad_id",
+                                                 _("That is not a fear claim number.")))
+        except DomainError as exc:
+            return _refused(request, exc)
         form = FearInterviewForm(request.POST, prefix=f"c{claim.pk}")
         if form.is_valid():
             try:
@@ -132,9 +143,12 @@ def fear_interviews_page(request: HttpRequest) -> HttpResponse:
                 if exc.status == 403:
                     return _refused(request, exc)
                 form.add_error(None, str(exc.message))
+                status = exc.status  # 409: already decided
             else:
                 messages.success(request, _("Interview outcome recorded."))
                 return redirect("screening:fear_interviews")
+        else:
+            status = 400
         form_errors[claim.pk] = form
     try:
         claims = selectors.fear_claims_open_for(request.user)
@@ -142,8 +156,11 @@ def fear_interviews_page(request: HttpRequest) -> HttpResponse:
         return _refused(request, exc)
     rows = [{"claim": c, "form": form_errors.get(c.pk) or FearInterviewForm(prefix=f"c{c.pk}")}
             for c in claims]
-    return render(request, "screening/fear_interviews.html", {"rows": rows},
-                  status=400 if form_errors else 200)
+    if form_errors and not any(r["claim"].pk in form_errors for r in rows):
+        # The claim is no longer open (decided meanwhile): say so rather than lose it.
+        return _refused(request, DomainError("fear.not_open", _(
+            "This fear claim has already been decided."), status=409))
+    return render(request, "screening/fear_interviews.html", {"rows": rows}, status=status)
 
 
 @login_required
@@ -158,6 +175,7 @@ def fear_claim_page(request: HttpRequest, a_number: str) -> HttpResponse:
     except DomainError as exc:
         return _refused(request, exc)
     form = FearClaimForm(request.POST if request.method == "POST" else None)
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
     if request.method == "POST" and form.is_valid():
         try:
             services.fear_claim_raise(actor=request.user, case=case,
@@ -166,10 +184,11 @@ def fear_claim_page(request: HttpRequest, a_number: str) -> HttpResponse:
             if exc.status == 403:
                 return _refused(request, exc)
             form.add_error(None, str(exc.message))
+            status = exc.status  # 409: a claim is already open
         else:
             messages.success(request, _("Fear of return recorded: this person will not be "
                                         "returned to Mexico before an asylum officer's "
                                         "interview."))
             return redirect("screening:fear_claim", a_number=case.a_number)
     return render(request, "screening/fear_claim.html", {"case": case, "form": form},
-                  status=400 if form.errors else 200)
+                  status=status)

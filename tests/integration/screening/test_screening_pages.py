@@ -102,9 +102,11 @@ def test_supervisor_approves_from_the_queue_but_not_their_own(users):
     ids = list(ScreeningDecision.objects.values_list("pk", flat=True))
     res = client_for(users["supervisor"]).get("/screening/approvals/")
     assert "Nothing is waiting" in res.content.decode()  # own decisions are not offered
-    res = client_for(users["supervisor"]).post("/screening/approvals/", {"decision": ids},
-                                               follow=True)
+    res = client_for(users["supervisor"]).post("/screening/approvals/", {"decision": ids})
+    assert res.status_code == 403  # the refusal's own status, not a redirect
     assert "other than the officer" in res.content.decode()
+    assert "screening.self_approval" in res.content.decode()
+    assert not ScreeningDecision.objects.filter(approved_at__isnull=False).exists()
     res = client_for(users["port_director"]).post("/screening/approvals/",
                                                   {"decision": ids}, follow=True)
     assert "2 decision(s) approved" in res.content.decode()
@@ -152,7 +154,42 @@ def test_a_court_clerk_records_fear_on_a_hearing_day_and_the_case_waits(users):
     assert "will not be returned" in res.content.decode()
     assert Case.objects.get(pk=case.pk).status == "pending_fear_interview"
     res = clerk.post(f"/screening/cases/{case.a_number}/fear/", {"how": "asked"})
-    assert res.status_code == 400
+    assert res.status_code == 409  # a rule of the case, not bad input
     assert "already has an open fear claim" in res.content.decode()
     res = client_for(users["analyst"]).get(f"/screening/cases/{case.a_number}/fear/")
     assert res.status_code == 403
+
+
+def test_approving_several_is_all_or_nothing(users):
+    """One refused decision among the ticked ones: none is approved, the page says why."""
+    family = make_family(2, status="encountered")
+    client_for(users["port_officer"]).post(
+        f"/screening/encounters/{family[0].person.encounter.pk}/", form_data(family))
+    ids = list(ScreeningDecision.objects.order_by("pk").values_list("pk", flat=True))
+    director = client_for(users["port_director"])
+    assert director.post("/screening/approvals/", {"decision": ids[:1]}).status_code == 302
+    res = director.post("/screening/approvals/", {"decision": ids})  # first one again
+    assert res.status_code == 409
+    assert "screening.already_approved" in res.content.decode()
+    assert ScreeningDecision.objects.filter(approved_at__isnull=True).count() == len(ids) - 1
+    assert director.post("/screening/approvals/", {"decision": ["x"]}).status_code == 400
+    assert director.post("/screening/approvals/", {"decision": [999999]}).status_code == 404
+
+
+def test_fear_refusals_answer_with_their_status(users):
+    case = make_case(status="nta_issued")
+    clerk = client_for(users["port_officer"])
+    res = clerk.post(f"/screening/cases/{case.a_number}/fear/", {"how": "asked"})
+    assert res.status_code == 302
+    res = clerk.post(f"/screening/cases/{case.a_number}/fear/", {"how": "asked"})
+    assert res.status_code == 409 and FearClaim.objects.filter(case=case).count() == 1
+    claim = FearClaim.objects.get(case=case)
+    asylum = client_for(users["asylum_officer"])
+    data = {"claim": claim.pk, f"c{claim.pk}-outcome": "negative", f"c{claim.pk}-notes": ""}
+    assert asylum.post("/screening/fear-interviews/", data).status_code == 302
+    res = asylum.post("/screening/fear-interviews/", data)  # decided already
+    assert res.status_code == 409
+    claim.refresh_from_db()
+    assert claim.status == "negative"
+    assert asylum.post("/screening/fear-interviews/", {"claim": "x"}).status_code == 400
+    assert asylum.post("/screening/fear-interviews/", {"claim": 999999}).status_code == 404
