@@ -1,7 +1,8 @@
 """CPU and queries per request of the hotline look-ups, in process (no server, no load).
 
 The load-independent companion of bench/hotline_load.py: drives /bench/empty, POST /status
-and POST /hotline/voice/pin with django.test.Client, one request at a time, and prints the
+and POST /hotline/voice/pin through Django's WSGI handler (the application gunicorn calls,
+without django.test.Client's template instrumentation), one request at a time, and prints the
 CPU time (user+sys of this process; on SQLite that includes the database's work, on
 PostgreSQL it does not) and the number of queries per request. `--profile status|ivr`
 prints a cProfile of that endpoint instead.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import io
 import os
 import pstats
 import random
@@ -48,8 +50,8 @@ def main() -> None:
         os.environ.setdefault("GARITA_VAR_DIR", str(ROOT / "var" / "bench_profile"))
     hl.setup_django()
     from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection, reset_queries
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from twilio.request_validator import RequestValidator
 
@@ -58,34 +60,51 @@ def main() -> None:
     validator = RequestValidator(hl.TOKEN)
     host = "127.0.0.1"
     base = f"http://{host}"
+    handler = WSGIHandler()
 
-    web = Client(enforce_csrf_checks=True, HTTP_HOST=host)
-    html = web.get("/status").content.decode()
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-    ivr = Client(HTTP_HOST=host)
+    def call(method: str, path: str, body: bytes = b"", headers: dict | None = None
+             ) -> tuple[str, bytes, list]:
+        p, _, q = path.partition("?")
+        env = {"REQUEST_METHOD": method, "PATH_INFO": p, "QUERY_STRING": q,
+               "SERVER_NAME": host, "SERVER_PORT": "80", "HTTP_HOST": host,
+               "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1",
+               "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+               "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": FORM, **(headers or {})}
+        started: list = []
+        result = handler(env, lambda status, hdrs: started.extend([status, hdrs]))
+        content = b"".join(result)
+        if hasattr(result, "close"):
+            result.close()
+        return started[0], content, started[1]
+
+    status0, html, hdrs = call("GET", "/status")
+    cookie = next(v.strip().split(";", 1)[0] for k, v in hdrs
+                  if k.lower() == "set-cookie" and v.strip().startswith("csrftoken="))
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html.decode()).group(1)
     rng = random.Random(1)
 
     def empty() -> bytes:
-        r = web.get("/bench/empty")
-        assert r.status_code == 200
-        return b""
+        status, content, _h = call("GET", "/bench/empty")
+        assert status.startswith("200")
+        return content
 
     def status() -> bytes:
         i = rng.randrange(args.cases)
         body = urlencode({"csrfmiddlewaretoken": csrf, "a_number": hl.a_number(i),
-                          "pin": hl.pin(i)})
-        r = web.post("/status", body, content_type=FORM, HTTP_REFERER=f"{base}/status")
-        assert r.status_code == 200 and b"A***" in r.content, r.content[:2000]
-        return r.content
+                          "pin": hl.pin(i)}).encode()
+        code, content, _h = call("POST", "/status", body, {"HTTP_COOKIE": cookie})
+        assert code.startswith("200") and b"A***" in content, content[:2000]
+        return content
 
     def voice() -> bytes:
         i = rng.randrange(args.cases)
         path = "/hotline/voice/pin?" + urlencode({"lang": "es", "a": hl.a_number(i), "tries": 0})
         params = {"Digits": hl.pin(i), "From": hl.CALLER}
         sig = validator.compute_signature(base + path, params)
-        r = ivr.post(path, urlencode(params), content_type=FORM, HTTP_X_TWILIO_SIGNATURE=sig)
-        assert r.status_code == 200 and b"audiencia" in r.content, r.content[:2000]
-        return r.content
+        code, content, _h = call("POST", path, urlencode(params).encode(),
+                                 {"HTTP_X_TWILIO_SIGNATURE": sig})
+        assert code.startswith("200") and b"audiencia" in content, content[:2000]
+        return content
 
     kinds = {"empty": empty, "status": status, "ivr": voice}
     if args.profile:

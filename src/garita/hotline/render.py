@@ -114,6 +114,8 @@ def _one_line(text: str) -> str:
 
 
 def lines(statements: list[Statement], language: str) -> list[str]:
+    if translation.get_language() == language:
+        return [t for t in (statement_text(s) for s in statements) if t]
     with translation.override(language):
         return [t for t in (statement_text(s) for s in statements) if t]
 
