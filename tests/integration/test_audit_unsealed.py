@@ -128,3 +128,32 @@ def test_the_worker_pass_seals(settings):
 
     _lookups(2)
     assert seal_audit() == 2 and not UnsealedEvent.objects.exists()
+
+
+def test_events_sealed_while_verify_walks_are_not_reported_as_tampering():
+    audit.record(actor="test", action="thing.update", object_type="x", object_id=1)
+    audit.record(actor="test", action="thing.update", object_type="x", object_id=2)
+    _lookups(3)
+    sealed = []
+
+    def seal_once(_n):  # the worker seals in the middle of a nightly verify
+        if not sealed:
+            sealed.append(audit.seal())
+
+    report = verify_chain(progress=seal_once, batch=1)
+    assert sealed == [3]
+    assert report.ok and report.checked == 5 and report.unsealed == 0
+
+
+def test_a_forged_event_appended_after_the_head_is_still_reported():
+    _lookups(2)
+    audit.seal()
+    last = AuditEvent.objects.order_by("-seq").first()
+    # A well-formed event (correct seq, link and hash) added without moving the head.
+    fields = audit.hashed_fields(seq=last.seq + 1, at=last.at, actor_id=None, actor_label="x",
+                                 action="forged", object_type="", object_id="", old=None,
+                                 new=None, request_id="")
+    AuditEvent.objects.create(seq=last.seq + 1, at=last.at, actor_label="x", action="forged",
+                              prev_hash=last.hash, hash=event_hash(fields, last.hash))
+    report = verify_chain()
+    assert not report.ok and report.problem == "events missing at the end of the chain"

@@ -46,30 +46,37 @@ def verify_chain(progress: Callable[[int], None] | None = None, batch: int = 500
     expected_seq = 1
     checked = 0
     last_pk = 0
-    while True:
-        rows = list(AuditEvent.objects.filter(pk__gt=last_pk).order_by("pk")[:batch])
-        if not rows:
+    # Events appended while the walk runs (writes, or `garita worker` sealing look-ups) are
+    # walked too: after reaching the end, re-read the head and go on while it moved ahead.
+    for _round in range(100):
+        while True:
+            rows = list(AuditEvent.objects.filter(pk__gt=last_pk).order_by("pk")[:batch])
+            if not rows:
+                break
+            for ev in rows:
+                if ev.seq != expected_seq:
+                    return ChainReport(False, checked, expected_seq,
+                                       "missing or reordered event")
+                if ev.prev_hash != prev:
+                    return ChainReport(False, checked, ev.seq, "link to previous event broken")
+                fields = hashed_fields(
+                    seq=ev.seq, at=ev.at, actor_id=ev.actor_id, actor_label=ev.actor_label,
+                    action=ev.action, object_type=ev.object_type, object_id=ev.object_id,
+                    old=ev.old, new=ev.new, request_id=ev.request_id,
+                )
+                if event_hash(fields, prev) != ev.hash:
+                    return ChainReport(False, checked, ev.seq, "event contents changed")
+                prev = ev.hash
+                expected_seq += 1
+                checked += 1
+            last_pk = rows[-1].pk
+            if progress:
+                progress(len(rows))
+        head = ChainHead.objects.filter(pk=1).first()
+        if head is None or head.last_seq <= checked:
             break
-        for ev in rows:
-            if ev.seq != expected_seq:
-                return ChainReport(False, checked, expected_seq, "missing or reordered event")
-            if ev.prev_hash != prev:
-                return ChainReport(False, checked, ev.seq, "link to previous event broken")
-            fields = hashed_fields(
-                seq=ev.seq, at=ev.at, actor_id=ev.actor_id, actor_label=ev.actor_label,
-                action=ev.action, object_type=ev.object_type, object_id=ev.object_id,
-                old=ev.old, new=ev.new, request_id=ev.request_id,
-            )
-            if event_hash(fields, prev) != ev.hash:
-                return ChainReport(False, checked, ev.seq, "event contents changed")
-            prev = ev.hash
-            expected_seq += 1
-            checked += 1
-        last_pk = rows[-1].pk
-        if progress:
-            progress(len(rows))
-    head = ChainHead.objects.filter(pk=1).first()
+        if not AuditEvent.objects.filter(pk__gt=last_pk).exists():
+            break  # the head is ahead of the last event: events missing at the end
     if head is not None and (head.last_seq != checked or head.last_hash != prev):
         return ChainReport(False, checked, checked + 1, "events missing at the end of the chain")
     return _verify_unsealed(checked, batch)
-
