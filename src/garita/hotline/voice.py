@@ -9,6 +9,7 @@ unexpected error becomes a polite spoken goodbye, never a stack trace.
 from __future__ import annotations
 
 import logging
+import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import urlencode
 
@@ -51,8 +52,14 @@ def _tries(request: HttpRequest) -> int:
         return 0
 
 
+_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
 def twiml(response: VoiceResponse) -> HttpResponse:
-    return HttpResponse(str(response), content_type="text/xml; charset=utf-8")
+    # What str(response) gives, serialised to text directly (ElementTree's bytes writer
+    # and the decode after it were a tenth of the answer step's CPU).
+    body = _XML_DECLARATION + ET.tostring(response.xml(), encoding="unicode")
+    return HttpResponse(body, content_type="text/xml; charset=utf-8")
 
 
 class Speaker:

@@ -154,3 +154,17 @@ def test_an_unknown_anumber_and_a_wrong_pin_read_the_same(court):
     unknown = services.lookup(a_number="A099999999", pin=case.pin, channel="web",
                               ip="198.51.100.6")
     assert wrong == unknown == services.LookupResult(Outcome.FAILED)
+
+
+def test_twiml_is_serialised_exactly_as_the_twilio_library_does():
+    from twilio.twiml.voice_response import VoiceResponse
+
+    from garita.hotline.voice import twiml
+
+    r = VoiceResponse()
+    g = r.gather(num_digits=1, action="/hotline/voice/repeat?lang=pt&t=a<b>&c", method="POST")
+    g.say('Olá & <adeus> "ñ" Kreyòl', language="pt-BR")
+    r.hangup()
+    resp = twiml(r)
+    assert resp.content.decode("utf-8") == str(r)
+    assert resp["Content-Type"] == "text/xml; charset=utf-8"
