@@ -39,3 +39,30 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"chain head at {self.last_seq}"
+
+class UnsealedEvent(models.Model):
+    """A high-volume read event (a hotline look-up) written without the chain lock.
+
+    Inserting one is a single statement that contends with nobody; `audit.services.seal()`
+    later moves it into the chain (AuditEvent, with its seq and hashes) under the ChainHead
+    lock, in id order, and deletes it here in the same transaction. Until then `mac`, an
+    HMAC of its fields keyed with the server secret, makes an edit detectable by
+    `verify_chain` without the key being in the database.
+    """
+
+    at = models.DateTimeField()
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=80, blank=True)
+    old = models.JSONField(null=True, blank=True)
+    new = models.JSONField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"unsealed {self.pk} {self.action} {self.object_type}:{self.object_id}"

@@ -114,6 +114,8 @@ def _one_line(text: str) -> str:
 
 
 def lines(statements: list[Statement], language: str) -> list[str]:
+    if translation.get_language() == language:
+        return [t for t in (statement_text(s) for s in statements) if t]
     with translation.override(language):
         return [t for t in (statement_text(s) for s in statements) if t]
 
@@ -133,50 +135,64 @@ def mask_anumber(a_number: str) -> str:
 # ---------------------------------------------------------------- prompts
 
 
+PROMPTS = {
+    "menu_option": gettext_noop("For case information in English, press %(digit)s."),
+    "enter_anumber": gettext_noop(
+        "Please enter your nine-digit A-number, then press the pound key. "
+        "If your A-number has eight digits, enter a zero first."),
+    "enter_pin": gettext_noop(
+        "Now enter the six-digit PIN printed on your notice, then press the pound key."),
+    "invalid_anumber": gettext_noop("That is not a valid A-number."),
+    "invalid_pin": gettext_noop("The PIN has six digits."),
+    "lookup_failed": gettext_noop("We could not find a case with that A-number and PIN."),
+    "locked": gettext_noop(
+        "There have been too many attempts. Please try again later, or ask a "
+        "free legal service provider for help."),
+    "no_input": gettext_noop("We did not receive any digits."),
+    "invalid_choice": gettext_noop("That is not one of the choices."),
+    "answer_intro": gettext_noop("Here is the information on your case."),
+    "repeat_offer": gettext_noop("To hear this again, press 1. To finish, hang up."),
+    "goodbye": gettext_noop("Thank you for calling. Goodbye."),
+    "error": gettext_noop(
+        "Sorry, the service is not available right now. Please call again later."),
+}
+
+
 def prompt(key: str, **params: Any) -> str:
-    """A voice prompt in the active language."""
-    texts = {
-        "menu_option": _("For case information in English, press %(digit)s."),
-        "enter_anumber": _("Please enter your nine-digit A-number, then press the pound key. "
-                           "If your A-number has eight digits, enter a zero first."),
-        "enter_pin": _("Now enter the six-digit PIN printed on your notice, then press the "
-                       "pound key."),
-        "invalid_anumber": _("That is not a valid A-number."),
-        "invalid_pin": _("The PIN has six digits."),
-        "lookup_failed": _("We could not find a case with that A-number and PIN."),
-        "locked": _("There have been too many attempts. Please try again later, or ask a "
-                    "free legal service provider for help."),
-        "no_input": _("We did not receive any digits."),
-        "invalid_choice": _("That is not one of the choices."),
-        "answer_intro": _("Here is the information on your case."),
-        "repeat_offer": _("To hear this again, press 1. To finish, hang up."),
-        "goodbye": _("Thank you for calling. Goodbye."),
-        "error": _("Sorry, the service is not available right now. Please call again later."),
-    }
-    return texts[key] % params if params else texts[key]
+    """A voice prompt in the active language (only that one string goes through gettext)."""
+    text = _(PROMPTS[key])
+    return text % params if params else text
+
+
+SMS_TEXTS = {
+    "help": gettext_noop(
+        "Garita case information. Send STATUS, your A-number and your PIN, for "
+        "example: STATUS A234567890 123456. Send REMIND with the same to get "
+        "hearing reminders. STOP stops all messages, START restarts them."),
+    "unknown": gettext_noop("We did not understand your message."),
+    "stopped": gettext_noop(
+        "You will not receive more messages from Garita at this number. Send "
+        "START to receive them again."),
+    "started": gettext_noop(
+        "You will receive messages from Garita at this number again. Send STOP "
+        "to stop them."),
+    "subscribed": gettext_noop(
+        "You will receive hearing reminders at this number. Send STOP to stop them."),
+    "missing": gettext_noop(
+        "Send your A-number and your PIN, for example: STATUS A234567890 123456."),
+    "invalid_anumber": gettext_noop("An A-number has 8 or 9 digits, for example A234567890."),
+    "invalid_pin": gettext_noop("The PIN has 6 digits. It is printed on your notice."),
+    "lookup_failed": gettext_noop("We could not find a case with that A-number and PIN."),
+    "locked": gettext_noop("There have been too many attempts. Please try again later."),
+    "error": gettext_noop(
+        "Sorry, the service is not available right now. Please try again later."),
+}
 
 
 def sms_text(key: str, **params: Any) -> str:
     """An SMS reply (not a statement) in the active language, GSM-folded."""
-    texts = {
-        "help": _("Garita case information. Send STATUS, your A-number and your PIN, for "
-                  "example: STATUS A234567890 123456. Send REMIND with the same to get "
-                  "hearing reminders. STOP stops all messages, START restarts them."),
-        "unknown": _("We did not understand your message."),
-        "stopped": _("You will not receive more messages from Garita at this number. Send "
-                     "START to receive them again."),
-        "started": _("You will receive messages from Garita at this number again. Send STOP "
-                     "to stop them."),
-        "subscribed": _("You will receive hearing reminders at this number. Send STOP to stop "
-                        "them."),
-        "missing": _("Send your A-number and your PIN, for example: STATUS A234567890 123456."),
-        "invalid_anumber": _("An A-number has 8 or 9 digits, for example A234567890."),
-        "invalid_pin": _("The PIN has 6 digits. It is printed on your notice."),
-        "lookup_failed": _("We could not find a case with that A-number and PIN."),
-        "locked": _("There have been too many attempts. Please try again later."),
-        "error": _("Sorry, the service is not available right now. Please try again later."),
-    }
-    text = texts[key] % params if params else texts[key]
+    text = _(SMS_TEXTS[key])
+    text = text % params if params else text
     if key == "help":
         text += " " + _("Waitlist: send LIST, the port, your number and your PIN.")
     return domain.fit_sms(text)

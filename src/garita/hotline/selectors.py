@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
@@ -100,59 +101,191 @@ def _providers(raw: object) -> tuple[LegalProvider, ...]:
     return tuple(out)
 
 
-def case_snapshot(case: Case, *, now: dt.datetime | None = None) -> CaseSnapshot:
-    """What the hotline may say about this case, read in three small queries."""
+# ---------------------------------------------------------------- the look-up read
+
+# One statement reads everything a look-up needs: the case, all its hearings (a handful)
+# with their court, place and port, and the throttle state of the caller/IP/A-number keys.
+# Raw SQL: building this through the ORM cost more CPU than the database spent on it.
+# Nothing is cached here: a rescheduled hearing or a moved court shows in the next look-up.
+_CASE_COLS = ("id", "a_number", "status", "status_changed_at", "lookup_pin_digest",
+              "info_changed_at", "updated_at", "created_at", "port_id")
+_HEARING_COLS = ("h_id", "h_status", "starts_at", "outcome", "report_at", "h_created_at",
+                 "noticed_at", "court_id", "court_name", "court_tz", "court_lsp",
+                 "place_name", "place_address", "map_url", "port_name", "port_address",
+                 "port_tz")
+
+
+def _sql(where: str, n_keys: int) -> str:
+    from garita.core.models import Port
+    from garita.hearings.models import Court, HearingLocation
+    from garita.hotline.models import LookupThrottle
+
+    throttle = LookupThrottle._meta.db_table
+    any_key = " OR ".join(["(t.scope = %s AND t.key_digest = %s)"] * n_keys) or "1 = 0"
+    return (
+        "SELECT c.id, c.a_number, c.status, c.status_changed_at, c.lookup_pin_digest, "
+        "c.info_changed_at, c.updated_at, c.created_at, c.port_id, "
+        "h.id, h.status, h.starts_at, h.outcome, h.report_at, h.created_at, h.noticed_at, "
+        "ct.id, ct.name, ct.timezone, ct.legal_service_providers, "
+        "l.name, l.address, l.map_url, p.name, p.address, p.timezone, "
+        f"(SELECT MAX(t.locked_until) FROM {throttle} t WHERE {any_key}), "
+        f"(SELECT MAX(t.failures) FROM {throttle} t WHERE t.scope = 'anumber' "
+        "AND t.key_digest = %s) "
+        f"FROM (SELECT 1 AS one) one "
+        f"LEFT JOIN {Case._meta.db_table} c ON {where} "
+        f"LEFT JOIN {Hearing._meta.db_table} h ON h.case_id = c.id "
+        f"LEFT JOIN {Court._meta.db_table} ct ON ct.id = h.court_id "
+        f"LEFT JOIN {HearingLocation._meta.db_table} l ON l.id = h.location_id "
+        f"LEFT JOIN {Port._meta.db_table} p ON p.id = h.report_port_id "
+        "ORDER BY h.starts_at, h.id"
+    )
+
+
+_sql_cache: dict[tuple[str, int], str] = {}
+
+
+def _aware(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        from django.utils.dateparse import parse_datetime
+
+        value = parse_datetime(value)
+        if value is None:
+            return None
+    if value.tzinfo is None:  # SQLite stores UTC without an offset
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, (str, bytes)):
+        import json
+
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+@dataclass(frozen=True)
+class LookupRead:
+    """What one look-up statement returned."""
+
+    case: dict[str, Any] | None
+    hearings: list[dict[str, Any]]
+    locked_until: dt.datetime | None  # the latest lock-out among the keys, if any
+    anumber_failures: int  # failures counted against the A-number's own key
+
+
+def read_for_lookup(*, a_number: str = "", case_id: int | None = None,
+                    keys: list[tuple[str, str]] = (),  # type: ignore[assignment]
+                    ) -> LookupRead:
+    """The case (by A-number or id), its hearings and the keys' throttle state: one query."""
+    from django.db import connection
+
+    by_id = case_id is not None
+    sig = ("id" if by_id else "a", len(keys))
+    sql = _sql_cache.get(sig)
+    if sql is None:
+        sql = _sql_cache[sig] = _sql("c.id = %s" if by_id else "c.a_number = %s", len(keys))
+    anumber_key = next((d for s, d in keys if s == "anumber"), "")
+    params: list[Any] = [p for key in keys for p in key]
+    params += [anumber_key, case_id if by_id else a_number]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    first = rows[0]
+    n_case, n_h = len(_CASE_COLS), len(_HEARING_COLS)
+    locked_until = _aware(first[n_case + n_h])
+    failures = int(first[n_case + n_h + 1] or 0)
+    if first[0] is None:
+        return LookupRead(None, [], locked_until, failures)
+    case = dict(zip(_CASE_COLS, first[:n_case], strict=True))
+    for k in ("status_changed_at", "info_changed_at", "updated_at", "created_at"):
+        case[k] = _aware(case[k])
+    hearings = []
+    for row in rows:
+        if row[n_case] is None:
+            continue
+        h = dict(zip(_HEARING_COLS, row[n_case:n_case + n_h], strict=True))
+        for k in ("starts_at", "report_at", "h_created_at", "noticed_at"):
+            h[k] = _aware(h[k])
+        hearings.append(h)
+    return LookupRead(case, hearings, locked_until, failures)
+
+
+def snapshot_from_read(read: LookupRead, *, now: dt.datetime | None = None) -> CaseSnapshot:
+    """What the hotline may say about the case that `read` found."""
+    assert read.case is not None
     now = now or timezone.now()
-    # One query: a case has a handful of hearings, so sort them out here.
-    rows = list(Hearing.objects.filter(case_id=case.pk)
-                .select_related("court", "location", "report_port").order_by("starts_at"))
-    upcoming = [h for h in rows if h.status == HearingStatus.SCHEDULED
-                and h.starts_at >= now - IN_PROGRESS]
+    case, rows = read.case, read.hearings  # hearings in starts_at order
+    upcoming = [h for h in rows if h["h_status"] == HearingStatus.SCHEDULED
+                and h["starts_at"] >= now - IN_PROGRESS]
     nxt = upcoming[0] if upcoming else None
     had_hearing = bool(rows)
-    unresolved = any(h.status == HearingStatus.SCHEDULED and h.starts_at < now - IN_PROGRESS
-                     and not h.outcome for h in rows)
+    unresolved = any(h["h_status"] == HearingStatus.SCHEDULED
+                     and h["starts_at"] < now - IN_PROGRESS and not h["outcome"] for h in rows)
     court_tz = "America/Los_Angeles"
     providers: tuple[LegalProvider, ...] = ()
     snap_hearing = None
     if nxt is not None:
-        court_tz = nxt.court.timezone
-        providers = _providers(nxt.court.legal_service_providers)
-        port = nxt.report_port
+        court_tz = nxt["court_tz"]
+        providers = _providers(_json(nxt["court_lsp"]))
+        has_port = nxt["port_name"] is not None
         snap_hearing = HearingSnapshot(
-            starts_at=nxt.starts_at, timezone=nxt.court.timezone, court_name=nxt.court.name,
-            place_name=nxt.location.name, place_address=nxt.location.address,
-            map_url=nxt.location.map_url, report_at=nxt.report_at,
-            report_port_name=port.name if port else "",
-            report_port_address=port.address if port else "",
-            report_timezone=port.timezone if port else "",
+            starts_at=nxt["starts_at"], timezone=nxt["court_tz"], court_name=nxt["court_name"],
+            place_name=nxt["place_name"], place_address=nxt["place_address"],
+            map_url=nxt["map_url"], report_at=nxt["report_at"],
+            report_port_name=nxt["port_name"] if has_port else "",
+            report_port_address=nxt["port_address"] if has_port else "",
+            report_timezone=nxt["port_tz"] if has_port else "",
         )
     elif had_hearing:
         last = rows[-1]
-        court_tz = last.court.timezone
-        providers = _providers(last.court.legal_service_providers)
+        court_tz = last["court_tz"]
+        providers = _providers(_json(last["court_lsp"]))
     updated = max(
-        [t for t in (case.updated_at, case.status_changed_at,
-                     nxt.created_at if nxt else None, nxt.noticed_at if nxt else None) if t]
+        [t for t in (case["updated_at"], case["status_changed_at"],
+                     nxt["h_created_at"] if nxt else None, nxt["noticed_at"] if nxt else None)
+         if t]
     )
     return CaseSnapshot(
-        decision_forecast=_decision_forecast(case),
-        a_number=case.a_number, status=case.status, status_changed_at=case.status_changed_at,
-        info_changed_at=case.info_changed_at, updated_at=updated, next_hearing=snap_hearing,
-        had_hearing=had_hearing, unresolved_past_hearing=unresolved, court_timezone=court_tz,
-        legal_providers=providers,
+        decision_forecast=_decision_forecast(case, rows),
+        a_number=case["a_number"], status=case["status"],
+        status_changed_at=case["status_changed_at"], info_changed_at=case["info_changed_at"],
+        updated_at=updated, next_hearing=snap_hearing, had_hearing=had_hearing,
+        unresolved_past_hearing=unresolved, court_timezone=court_tz, legal_providers=providers,
     )
 
 
-def _decision_forecast(case: Case) -> tuple[dt.date, dt.date] | None:
-    """The statistics app's 80% interval for the decision; never fails a look-up."""
-    if case.status not in ("returned_to_mexico", "in_proceedings"):
+def case_snapshot(case: Case, *, now: dt.datetime | None = None) -> CaseSnapshot:
+    """What the hotline may say about this case (read fresh, in one query)."""
+    return snapshot_from_read(read_for_lookup(case_id=case.pk), now=now)
+
+
+def _decision_forecast(case: dict[str, Any], hearings: list[dict[str, Any]]
+                       ) -> tuple[dt.date, dt.date] | None:
+    """The statistics app's 80% interval for the decision; never fails a look-up.
+
+    Served from the statistics app's per-court, per-day cache: no query on most look-ups.
+    """
+    if case["status"] not in ("returned_to_mexico", "in_proceedings"):
         return None
     try:
-        from garita.stats.forecasts import forecast_decision
+        from garita.stats.forecasts import court_fed_by_port, forecast_decision_for_court
 
-        forecast = forecast_decision(case, refresh=False)
+        # The court of the first hearing noticed (as forecast_decision), else the port's.
+        first = min(hearings, default=None, key=lambda h: (
+            h["noticed_at"] is None, h["noticed_at"] or h["starts_at"], h["starts_at"],
+            h["h_id"]))
+        court_id = first["court_id"] if first else court_fed_by_port(case["port_id"])
+        noticed = (first["noticed_at"] if first and first["noticed_at"]
+                   else case["created_at"])
+        forecast = forecast_decision_for_court(court_id=court_id, noticed_at=noticed,
+                                               status=case["status"])
     except Exception:  # a forecast is a courtesy: log it, answer without it
-        logger.exception("decision forecast failed for case %s", case.pk)
+        logger.exception("decision forecast failed for case %s", case["id"])
         return None
     return (forecast.low, forecast.high) if forecast is not None else None

@@ -2,7 +2,8 @@
 
 A failed look-up gives one answer whether or not the A-number exists: the PIN digest is
 computed either way and failures are counted per caller, IP and A-number. Every success is
-an audit event (never with the PIN); a lock-out is an audit event too.
+an audit event (never with the PIN), written without the audit chain lock and sealed into
+the chain later (garita.audit.services.record_unsealed); a lock-out is an audit event too.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from garita.audit.services import record
+from garita.audit.services import record, record_unsealed
 from garita.core.errors import DomainError
 from garita.hotline import domain
 from garita.hotline.domain import CaseSnapshot, Statement, ThrottlePolicy, ThrottleState
 from garita.hotline.models import LookupThrottle, ThrottleScope
-from garita.hotline.selectors import case_snapshot
+from garita.hotline.selectors import read_for_lookup, snapshot_from_read
 from garita.intake.anumber import parse_anumber
 from garita.intake.models import Case, ContactKind, ContactPoint
 from garita.intake.pins import PIN_LENGTH, pin_digest, pin_matches
@@ -124,9 +125,11 @@ def lookup(*, a_number: object, pin: object, channel: str, caller: str = "", ip:
     except DomainError:
         canonical = ""
     keys = _keys(caller=caller, ip=ip, a_number=canonical)
-    rows = _throttle_rows(keys)
-    if any(until is not None and until > now for _s, _f, until in rows):
-        return LookupResult(Outcome.LOCKED)
+    pin_ok = domain.valid_pin(pin, PIN_LENGTH) is not None
+    if not canonical or not pin_ok:
+        rows = _throttle_rows(keys)
+        if any(until is not None and until > now for _s, _f, until in rows):
+            return LookupResult(Outcome.LOCKED)
     if not canonical:
         locked = _count_failure(keys, channel=channel, now=now)
         return LookupResult(Outcome.LOCKED if locked else Outcome.BAD_ANUMBER)
@@ -134,48 +137,57 @@ def lookup(*, a_number: object, pin: object, channel: str, caller: str = "", ip:
     if pin_text is None:
         locked = _count_failure(keys, channel=channel, now=now)
         return LookupResult(Outcome.LOCKED if locked else Outcome.BAD_PIN)
-    case = (
-        Case.objects.filter(a_number=canonical)
-        .only("pk", "a_number", "status", "status_changed_at", "info_changed_at", "updated_at",
-              "lookup_pin_digest")
-        .first()
-    )
-    digest = case.lookup_pin_digest if case is not None else _NO_CASE_DIGEST
-    ok = pin_matches(canonical, pin_text, digest or _NO_CASE_DIGEST) and case is not None
+    # One query: the case, its hearings and the throttle state of every key.
+    read = read_for_lookup(a_number=canonical, keys=keys)
+    if read.locked_until is not None and read.locked_until > now:
+        return LookupResult(Outcome.LOCKED)
+    case = read.case
+    digest = (case["lookup_pin_digest"] if case is not None else "") or _NO_CASE_DIGEST
+    ok = pin_matches(canonical, pin_text, digest) and case is not None
     if not ok:
         if case is None:  # equalise the work with the wrong-PIN path
             pin_digest(canonical, pin_text)
         locked = _count_failure(keys, channel=channel, now=now)
         return LookupResult(Outcome.LOCKED if locked else Outcome.FAILED)
     assert case is not None
-    snap = case_snapshot(case, now=now)
+    snap = snapshot_from_read(read, now=now)
     stmts = domain.statements(snap, now=now, stale_after=stale_after())
-    reset = any(scope == ThrottleScope.ANUMBER and failures for scope, failures, _u in rows)
-    _record_success(case, channel=channel, keys=keys if reset else [])
-    return LookupResult(Outcome.FOUND, case.pk, canonical, snap, tuple(stmts))
+    _record_success(case["id"], channel=channel, keys=keys if read.anumber_failures else [])
+    return LookupResult(Outcome.FOUND, case["id"], canonical, snap, tuple(stmts))
 
 
-@transaction.atomic
-def _record_success(case: Case, *, channel: str, keys: list[tuple[str, str]]) -> None:
-    # The A-number's own counter is cleared (the person mistyped); the caller's and the
-    # IP's are not, so one valid pair cannot be used to reset a guessing run.
-    for scope, digest in keys:
-        if scope == ThrottleScope.ANUMBER:
-            LookupThrottle.objects.filter(scope=scope, key_digest=digest, failures__gt=0).update(
-                failures=0, window_started_at=None)
-    record(actor=f"hotline:{channel}", action="hotline.lookup", obj=case,
-           new={"channel": channel})
+def _record_success(case_id: int, *, channel: str, keys: list[tuple[str, str]]) -> None:
+    """The audit event of a successful look-up, durable before the answer is sent.
+
+    A look-up is a read: it goes to the audit log without the chain lock
+    (`record_unsealed`, one INSERT committed at once) and is chained by `audit.seal()`.
+    """
+    if not keys:  # the usual case: one INSERT, committed on its own
+        record_unsealed(actor=f"hotline:{channel}", action="hotline.lookup",
+                        object_type="intake.case", object_id=case_id, new={"channel": channel})
+        return
+    with transaction.atomic():
+        # The A-number's own counter is cleared (the person mistyped); the caller's and
+        # the IP's are not, so one valid pair cannot be used to reset a guessing run.
+        for scope, digest in keys:
+            if scope == ThrottleScope.ANUMBER:
+                LookupThrottle.objects.filter(scope=scope, key_digest=digest,
+                                              failures__gt=0).update(
+                    failures=0, window_started_at=None)
+        record_unsealed(actor=f"hotline:{channel}", action="hotline.lookup",
+                        object_type="intake.case", object_id=case_id, new={"channel": channel})
 
 
 def reread(case_id: int, *, now: dt.datetime | None = None) -> LookupResult:
     """The statements again for a caller who already passed the PIN (the IVR's repeat)."""
     now = now or timezone.now()
-    case = Case.objects.filter(pk=case_id).first()
-    if case is None:
+    read = read_for_lookup(case_id=case_id)
+    if read.case is None:
         return LookupResult(Outcome.FAILED)
-    snap = case_snapshot(case, now=now)
+    snap = snapshot_from_read(read, now=now)
     stmts = domain.statements(snap, now=now, stale_after=stale_after())
-    return LookupResult(Outcome.FOUND, case.pk, case.a_number, snap, tuple(stmts))
+    return LookupResult(Outcome.FOUND, read.case["id"], read.case["a_number"], snap,
+                        tuple(stmts))
 
 
 def normalise_phone(raw: str) -> str:

@@ -140,10 +140,36 @@ def map_link(address: str, map_url: str) -> str:
     return f"https://www.openstreetmap.org/search?query={quote_plus(one_line)}"
 
 
+_chrome: dict[str, dict[str, object]] = {}
+
+
+def page_chrome(language: str) -> dict[str, object]:
+    """What the status page's frame needs, computed once per process and language."""
+    page = _chrome.get(language)
+    if page is None:
+        from django.conf import settings
+        from django.templatetags.static import static
+        from django.urls import reverse
+
+        import garita
+
+        page = _chrome[language] = {
+            "lang": language,
+            "lang_options": [(code, translation.get_language_info(code)["name_local"],
+                              code == language) for code, _name in settings.LANGUAGES],
+            "home_url": reverse("core:home"), "setlang_url": reverse("set_language"),
+            "status_url": reverse("hotline-public:status"),
+            "site_css": static("garita/garita.css"), "status_css": static("hotline/status.css"),
+            "version": garita.__version__,
+        }
+    return page
+
+
 @require_http_methods(["GET", "POST"])
 def status_page(request: HttpRequest) -> HttpResponse:
     """/status: A-number + PIN -> the same information as the phone line."""
-    ctx: dict[str, object] = {"a_number": "", "error": ""}
+    ctx: dict[str, object] = {"a_number": "", "error": "",
+                              "page": page_chrome(get_language() or "es")}
     if request.method == "POST":
         a_number = request.POST.get("a_number", "")[:40]
         pin = request.POST.get("pin", "")[:40]

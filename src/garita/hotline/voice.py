@@ -9,6 +9,7 @@ unexpected error becomes a polite spoken goodbye, never a stack trace.
 from __future__ import annotations
 
 import logging
+import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,9 +34,15 @@ REPEAT_SALT = "garita.hotline.repeat"
 REPEAT_MAX_AGE = 15 * 60
 
 
+_paths: dict[str, str] = {}
+
+
 def _url(name: str, **params: Any) -> str:
+    path = _paths.get(name)
+    if path is None:  # the step URLs never change while the process runs
+        path = _paths[name] = reverse(name)
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return reverse(name) + (f"?{query}" if query else "")
+    return path + (f"?{query}" if query else "")
 
 
 def _tries(request: HttpRequest) -> int:
@@ -45,8 +52,14 @@ def _tries(request: HttpRequest) -> int:
         return 0
 
 
+_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
 def twiml(response: VoiceResponse) -> HttpResponse:
-    return HttpResponse(str(response), content_type="text/xml; charset=utf-8")
+    # What str(response) gives, serialised to text directly (ElementTree's bytes writer
+    # and the decode after it were a tenth of the answer step's CPU).
+    body = _XML_DECLARATION + ET.tostring(response.xml(), encoding="unicode")
+    return HttpResponse(body, content_type="text/xml; charset=utf-8")
 
 
 class Speaker:
@@ -71,8 +84,11 @@ class Speaker:
         node.say(text, language=self.lang.voice_language, voice=self.lang.voice or None)
 
     def prompt(self, node: Any, key: str, **params: Any) -> None:
-        with translation.override(self.lang.text_language):
+        if translation.get_language() == self.lang.text_language:
             text = render.prompt(key, **params)
+        else:
+            with translation.override(self.lang.text_language):
+                text = render.prompt(key, **params)
         self.say(node, text, key)
 
 
@@ -224,6 +240,11 @@ def voice_pin(request: HttpRequest) -> HttpResponse:
 
 
 def _answer(sp: Speaker, result: services.LookupResult) -> HttpResponse:
+    with translation.override(sp.lang.text_language):  # one switch for the whole answer
+        return _answer_in_language(sp, result)
+
+
+def _answer_in_language(sp: Speaker, result: services.LookupResult) -> HttpResponse:
     r = VoiceResponse()
     sp.prompt(r, "answer_intro")
     texts = render.lines(list(result.statements), sp.lang.text_language)

@@ -314,3 +314,99 @@ def forecast_decision(case: Any, *, today: dt.date | None = None,
     ahead = earlier + int(max(0, same - 1) * (local.day - 0.5) / days_in_month)
     return forecast_from_queue(ahead, service, today, method="court-decisions-bootstrap",
                                seed=case.pk or 0)
+
+
+# The hotline's hot path ---------------------------------------------------------------------
+
+# A court's decision pace (daily decisions up to yesterday) and its pending cases per NTA
+# month are the same for every case of that court all day long; the statistics tables
+# behind them are rebuilt in batch. Keep them in process memory for a few minutes per
+# court and day, and the simulated interval per (court, day, people ahead): a look-up then
+# costs no query and no simulation for the forecast. Only this courtesy estimate is cached;
+# hearing dates and places are always read fresh.
+HOT_CACHE_SECONDS = 600.0
+_HOT_MAX_ENTRIES = 20_000
+_hot: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+
+def clear_hot_cache() -> None:
+    _hot.clear()
+
+
+def _hot_get(key: tuple[Any, ...], compute: Any) -> Any:
+    import time
+
+    now = time.monotonic()
+    hit = _hot.get(key)
+    if hit is not None and now - hit[0] < HOT_CACHE_SECONDS:
+        return hit[1]
+    value = compute()
+    if len(_hot) >= _HOT_MAX_ENTRIES:
+        _hot.clear()
+    _hot[key] = (now, value)
+    return value
+
+
+def _court_queue_inputs(court_id: int, today: dt.date) -> tuple[list[int], dict[Any, int]] | None:
+    """(decisions per day over the last 180 days, pending cases per NTA month) or None
+    when the statistics tables were never built (hot paths never build them)."""
+    from django.db.models import Sum
+
+    from garita.stats.models import CubeCell, DailyDecisions, StatsState
+
+    if not StatsState.objects.filter(pk=1, built_at__isnull=False).exists():
+        return None
+    window_start = today - dt.timedelta(days=180)
+    per_day = dict(
+        DailyDecisions.objects.filter(court_id=court_id, day__gte=window_start, day__lt=today)
+        .values_list("day", "decided")
+    )
+    service = [per_day.get(window_start + dt.timedelta(days=i), 0) for i in range(180)]
+    pending = dict(
+        CubeCell.objects.filter(court_id=court_id, outcome="pending")
+        .values("nta_month").annotate(n=Sum("cases")).values_list("nta_month", "n")
+    )
+    return service, pending
+
+
+def forecast_decision_for_court(*, court_id: int | None, noticed_at: dt.datetime, status: str,
+                                today: dt.date | None = None) -> Forecast | None:
+    """forecast_decision() from what a look-up already read (the court of the case's first
+    hearing and when its notice was served), served from a per-court, per-day cache.
+
+    The same queue model as forecast_decision; the simulation is seeded by the number of
+    people ahead instead of the case id, so every case in the same place in the same queue
+    gets the same interval (and it can be cached).
+    """
+    import calendar
+
+    from django.utils import timezone
+
+    from garita.stats.services import stats_timezone
+
+    if status not in PENDING_STATUSES or court_id is None:
+        return None
+    today = today or _today()
+    inputs = _hot_get(("inputs", court_id, today), lambda: _court_queue_inputs(court_id, today))
+    if inputs is None:
+        return None
+    service, pending = inputs
+    local = timezone.localtime(noticed_at, stats_timezone()).date()
+    month = local.replace(day=1)
+    earlier = sum(n or 0 for m, n in pending.items() if m is not None and m < month)
+    same = pending.get(month) or 0
+    days_in_month = calendar.monthrange(month.year, month.month)[1]
+    ahead = earlier + int(max(0, same - 1) * (local.day - 0.5) / days_in_month)
+    return _hot_get(("forecast", court_id, today, ahead), lambda: forecast_from_queue(
+        ahead, service, today, method="court-decisions-bootstrap", seed=ahead))
+
+
+def court_fed_by_port(port_id: int) -> int | None:
+    """The court a port sends its cases to (the first by id), cached like the inputs."""
+    from garita.hearings.models import Court
+
+    def compute() -> int | None:
+        return Court.objects.filter(fed_by_ports=port_id).order_by("id").values_list(
+            "id", flat=True).first()
+
+    return _hot_get(("court-of-port", port_id), compute)

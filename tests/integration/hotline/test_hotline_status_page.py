@@ -7,7 +7,9 @@ import json
 import pytest
 from django.test import Client
 
-from garita.audit.models import AuditEvent
+from garita.audit.models import AuditEvent, UnsealedEvent
+from garita.audit.selectors import verify_chain
+from garita.audit.services import seal
 from garita.hotline.models import LookupThrottle
 from tests.factories import make_case
 from tests.integration.hotline.conftest import make_hearing
@@ -42,9 +44,14 @@ def test_result_shows_hearing_address_map_and_legal_providers_but_no_name(client
     assert case.a_number not in html  # only the masked form
     assert "no-store" in resp["Cache-Control"] or "no-cache" in resp["Cache-Control"]
     assert len(resp.content) < 50_000
-    assert AuditEvent.objects.filter(action="hotline.lookup", object_id=str(case.pk)).exists()
+    # Recorded at once without the chain lock, then chained by the sealing step.
+    pending = UnsealedEvent.objects.get(action="hotline.lookup", object_id=str(case.pk))
+    assert pending.new == {"channel": "web"} and pending.object_type == "intake.case"
+    assert seal() == 1
+    assert not UnsealedEvent.objects.exists()
     ev = AuditEvent.objects.get(action="hotline.lookup", object_id=str(case.pk))
     assert case.pin not in json.dumps(ev.new)
+    assert verify_chain().ok
 
 
 @pytest.mark.parametrize("lang, phrase", [

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from garita.audit.models import AuditEvent
+from garita.audit.models import AuditEvent, UnsealedEvent
+from garita.audit.services import seal
 from tests.factories import make_case
 from tests.integration.hotline.conftest import make_hearing, next_action, says, spoken
 
@@ -114,6 +115,9 @@ def test_whole_call_in_each_language_reads_the_next_hearing(twilio, court, digit
     assert {s.get("language") for s in root.iter("Say")} == {voice_lang}
     assert "María" not in text and "Núñez" not in text and "HND" not in text
     assert root.find("Hangup") is not None
+    pending = UnsealedEvent.objects.filter(action="hotline.lookup", object_id=str(case.pk))
+    assert pending.count() == 1
+    seal()
     assert AuditEvent.objects.filter(action="hotline.lookup", object_id=str(case.pk)).count() == 1
     # 1 repeats the answer without asking for the PIN again
     again = twilio.twiml(next_action(root), {"Digits": "1"})

@@ -3,7 +3,9 @@
 The tasks API has no periodic tasks, so a small scheduler thread enqueues
 `dispatch_outbox` once a minute (skipped while one is still waiting), and the worker runs
 it; several `garita worker` processes may run: rows are claimed, never sent twice. The
-scheduler also puts back in the queue the resumable tasks a killed worker left RUNNING.
+scheduler also puts back in the queue the resumable tasks a killed worker left RUNNING, and
+seals the audit read events written without the chain lock (hotline look-ups) into the audit
+chain once a minute.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ def enqueue_tick_unless_waiting() -> bool:
     return True
 
 
+def seal_audit() -> int:
+    from garita.audit.services import seal
+
+    return seal()
+
+
 class Command(BaseCommand):
     help = "Run the background worker: sends notifications and reminders."
 
@@ -48,6 +56,7 @@ class Command(BaseCommand):
         if opts["once"]:
             enqueue_tick_unless_waiting()
             call_command("db_worker", batch=True, **worker_opts)
+            seal_audit()
             return
         if not opts["no_scheduler"]:
             every = float(opts["every"])  # type: ignore[arg-type]
@@ -63,6 +72,7 @@ class Command(BaseCommand):
 
                 requeue_orphaned_tasks()
                 enqueue_tick_unless_waiting()
+                seal_audit()
             except Exception as exc:  # noqa: BLE001 - keep ticking; the worker logs errors
                 self.stderr.write(f"scheduler: {exc}")
             finally:
