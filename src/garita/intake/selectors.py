@@ -100,8 +100,10 @@ def case_search(
     if status:
         qs = qs.filter(status=status)
     per_page = max(1, min(int(per_page), MAX_PAGE_SIZE))
-    page = max(1, int(page))
     total = qs.count()
+    # A page past the end answers the last page (and says which), so that no page number,
+    # however large, reaches the database as an offset it cannot hold.
+    page = max(1, min(int(page), -(-total // per_page) or 1))
     items = list(qs.order_by("-created_at", "-id")[(page - 1) * per_page: page * per_page])
     return CasePage(items=items, page=page, per_page=per_page, total=total)
 

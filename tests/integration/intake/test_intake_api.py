@@ -177,6 +177,17 @@ def test_the_case_list_is_paginated_and_searchable(officer, body):
     assert found["total"] == 1
 
 
+def test_a_page_past_the_end_answers_the_last_page(officer, body):
+    post(officer, URL, body)
+    for page in (3, 4276636720873001984, 2**63 - 1):  # an offset no database can hold
+        res = officer.get(f"/api/v1/intake/cases?per_page=3&page={page}")
+        assert res.status_code == 200
+        data = res.json()
+        assert data["page"] == 2 and data["pages"] == 2 and len(data["items"]) == 1
+    res = officer.get("/api/v1/intake/cases?page=0").json()
+    assert res["page"] == 1
+
+
 def test_the_case_list_refuses_a_non_integer_page(officer):
     res = officer.get("/api/v1/intake/cases?page=abc")
     assert res.status_code == 422
