@@ -1,7 +1,9 @@
-"""Request id and body size limit, the first two things every request meets.
+"""Request id and body limits, the first things every request meets.
 
 A body over GARITA_MAX_BODY_BYTES is refused with 413 and a stable code before any view
-reads it, so no handler ever half-processes an oversized request.
+reads it, so no handler ever half-processes an oversized request; a NUL character in the
+query string, a form or a JSON body is refused with 400 `request.nul_byte` (PostgreSQL text
+cannot hold it, so it would otherwise end as a 500).
 """
 
 from __future__ import annotations
@@ -54,7 +56,34 @@ class BodySizeLimitMiddleware:
                 },
                 status=413,
             )
+        if _has_nul(request):
+            # PostgreSQL text cannot hold U+0000; no field of Garita's needs it. Refused here,
+            # once, so that no query or form value reaches the database with one (a 500).
+            return JsonResponse(
+                {"code": "request.nul_byte",
+                 "message": _("The request contains a NUL character, which is not allowed.")},
+                status=400,
+            )
         return self.get_response(request)
+
+
+_NUL_QUERY = re.compile(rb"%00|\x00")
+_NUL_JSON = re.compile(rb"\\u0000|\x00")
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    """A NUL in the query string, a url-encoded form or a JSON body (not in file uploads,
+    whose bytes are not text)."""
+    if _NUL_QUERY.search(request.META.get("QUERY_STRING", "").encode("latin-1", "replace")):
+        return True
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    ctype = request.META.get("CONTENT_TYPE", "")
+    if ctype.startswith("application/x-www-form-urlencoded"):
+        return bool(_NUL_QUERY.search(request.body))
+    if "json" in ctype:
+        return bool(_NUL_JSON.search(request.body))
+    return False
 
 
 class DomainErrorMiddleware:
