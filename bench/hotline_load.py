@@ -340,7 +340,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=15.0)
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=1)  # best on a quiet machine (benchmarks.md)
     ap.add_argument("--client", choices=["auto", "wrk", "aiohttp"], default="auto",
                     help="load generator (auto: wrk when installed)")
     ap.add_argument("--wrk-threads", type=int, default=1)
