@@ -87,6 +87,14 @@ def _finish(n: Notification, me: str, **fields: object) -> int:
     ).update(**fields)
 
 
+def _after_sent(n: Notification) -> dict[str, str]:
+    """Fields to change once a message is known to be sent: a waitlist slip's text holds
+    the group's PIN, kept only until the send is settled (a lost reply is reconciled by
+    comparing texts), then replaced by the same text with the PIN masked."""
+    masked = (n.context or {}).get("masked_body") if isinstance(n.context, dict) else None
+    return {"body": masked} if masked else {}
+
+
 def _skip_reason(n: Notification) -> str:
     if OptOut.objects.filter(address=n.to_address).exists():
         return "opted_out"
@@ -147,7 +155,7 @@ def send_one(n: Notification, me: str, now: dt.datetime) -> str:
                 lease_until=None)
         return "failed"
     _finish(n, me, status=NotificationStatus.SENT, provider_message_id=provider_id[:64],
-            sent_at=timezone.now(), lease_until=None, last_error="")
+            sent_at=timezone.now(), lease_until=None, last_error="", **_after_sent(n))
     return "sent"
 
 
@@ -175,7 +183,7 @@ def recover_expired(now: dt.datetime) -> Counter[str]:
         else:
             verdict = False  # it never reached the provider: safe to queue again
         if verdict is True:
-            new = dict(status=NotificationStatus.SENT, sent_at=n.lease_until)
+            new = dict(status=NotificationStatus.SENT, sent_at=n.lease_until, **_after_sent(n))
         elif verdict is False:
             new = dict(status=NotificationStatus.QUEUED, claimed_by="", send_after=now)
         else:

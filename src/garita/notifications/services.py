@@ -291,13 +291,16 @@ def waitlist_language(member_languages: Iterable[Iterable[str]]) -> str:
     return "es"
 
 
-def queue_waitlist_registered(*, group_id: int, phone: str, language: str, body: str) -> bool:
+def queue_waitlist_registered(*, group_id: int, phone: str, language: str, body: str,
+                              masked_body: str = "") -> bool:
     """Queue the registration SMS (number + PIN) of a waitlist group; True if queued.
 
     Called inside register_group's transaction. The body is rendered by the caller, now,
     because the PIN exists in clear only at registration; it is the row's only copy and is
-    never logged. Nothing is queued to an opted-out number; the idempotency key is one per
-    group and number, so a retried registration never queues a second message.
+    never logged, and once the message is sent it is replaced by `masked_body` (the same text
+    with the PIN as asterisks), so a sent slip leaves no PIN behind. Nothing is queued to an
+    opted-out number; the idempotency key is one per group and number, so a retried
+    registration never queues a second message.
     """
     if not phone or _opted_out({phone}):
         return False
@@ -308,7 +311,8 @@ def queue_waitlist_registered(*, group_id: int, phone: str, language: str, body:
         "event": WAITLIST_REGISTERED, "recipient_kind": r.kind, "channel": r.channel,
         "to_address": phone, "language": language, "idempotency_key": key,
         "send_after": timezone.now(), "urgent": False, "body": body,
-        "context": json.dumps({"version": f"wl{group_id}"}),
+        "context": json.dumps({"version": f"wl{group_id}", "masked_body": masked_body},
+                              ensure_ascii=False),
     }])
     if created:
         transaction.on_commit(_kick_worker)

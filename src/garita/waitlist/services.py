@@ -194,11 +194,12 @@ def _queue_registration_sms(wl: Waitlist, group: Group, members: list[MemberIn],
     language = waitlist_language(m.languages for m in members)
     base = settings.GARITA_PUBLIC_BASE_URL
     url = f"{base}{reverse('waitlist:position', kwargs={'port': wl.port.slug})}" if base else ""
-    body = waitlist_registered_text(language=language, port_name=wl.port.name,
-                                    port_slug=wl.port.slug, number=group.number,
-                                    size=group.size, pin=pin, position_url=url)
+    texts = [waitlist_registered_text(language=language, port_name=wl.port.name,
+                                      port_slug=wl.port.slug, number=group.number,
+                                      size=group.size, pin=p, position_url=url)
+             for p in (pin, "*" * len(pin))]
     return queue_waitlist_registered(group_id=group.pk, phone=group.contact, language=language,
-                                     body=body)
+                                     body=texts[0], masked_body=texts[1])
 
 
 @transaction.atomic

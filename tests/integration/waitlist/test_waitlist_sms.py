@@ -66,6 +66,9 @@ def test_registration_queues_the_pin_sms_and_the_worker_sends_it_once(
     assert "Rosa" not in sent["text"] and "Mej" not in sent["text"]
     n.refresh_from_db()
     assert n.status == NotificationStatus.SENT and n.attempts == 1
+    # Once sent, the outbox keeps the text with the PIN masked: no PIN is left behind.
+    assert reg.pin not in n.body and "*" * len(reg.pin) in n.body
+    assert f"number {reg.group.number} " in n.body
     # The PIN is in the SMS only: never in an audit value nor in a log line.
     for ev in AuditEvent.objects.all():
         assert reg.pin not in json.dumps([ev.old, ev.new, ev.object_id], default=str)
