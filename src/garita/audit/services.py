@@ -75,6 +75,21 @@ def _actor_fields(actor: Any) -> tuple[int | None, str]:
     return None, "anonymous"
 
 
+def _new_event(*, seq: int, actor: Any, action: str, obj: Any, object_type: str,
+               object_id: str | int, old: Any, new: Any) -> tuple[dt.datetime, dict[str, Any]]:
+    """The time and hashed fields of a new event (`record` and `record_unsealed` alike)."""
+    if obj is not None:
+        object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
+        object_id = object_id or obj.pk
+    actor_id, actor_label = _actor_fields(actor)
+    at = timezone.now()
+    return at, hashed_fields(
+        seq=seq, at=at, actor_id=actor_id, actor_label=actor_label, action=action,
+        object_type=object_type, object_id=str(object_id), old=_jsonable(old),
+        new=_jsonable(new), request_id=current_request_id(),
+    )
+
+
 @transaction.atomic
 def record(
     *,
@@ -87,32 +102,17 @@ def record(
     new: Any = None,
 ) -> AuditEvent:
     """Append one event. `actor` is a user, a system label (str) or None (system)."""
-    if obj is not None:
-        object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
-        object_id = object_id or obj.pk
     head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
-    actor_id, actor_label = _actor_fields(actor)
-    at = timezone.now()
-    fields = hashed_fields(
-        seq=head.last_seq + 1,
-        at=at,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        old=_jsonable(old),
-        new=_jsonable(new),
-        request_id=current_request_id(),
-    )
+    at, fields = _new_event(seq=head.last_seq + 1, actor=actor, action=action, obj=obj,
+                            object_type=object_type, object_id=object_id, old=old, new=new)
     digest = event_hash(fields, head.last_hash or GENESIS)
     event = AuditEvent.objects.create(
         seq=fields["seq"],
         at=at,
-        actor_id=actor_id,
-        actor_label=actor_label,
+        actor_id=fields["actor_id"],
+        actor_label=fields["actor_label"],
         action=action,
-        object_type=object_type,
+        object_type=fields["object_type"],
         object_id=fields["object_id"],
         old=fields["old"],
         new=fields["new"],
@@ -178,16 +178,8 @@ def record_unsealed(
     Durable once the surrounding transaction (or, outside one, the statement) commits, so a
     caller that answers after this returns never answers without its event on disk.
     """
-    if obj is not None:
-        object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
-        object_id = object_id or obj.pk
-    actor_id, actor_label = _actor_fields(actor)
-    at = timezone.now()
-    fields = hashed_fields(
-        seq=0, at=at, actor_id=actor_id, actor_label=actor_label, action=action,
-        object_type=object_type, object_id=str(object_id), old=_jsonable(old),
-        new=_jsonable(new), request_id=current_request_id(),
-    )
+    at, fields = _new_event(seq=0, actor=actor, action=action, obj=obj,
+                            object_type=object_type, object_id=object_id, old=old, new=new)
     json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     sql = (
         f"INSERT INTO {UnsealedEvent._meta.db_table} (at, actor_id, actor_label, action, "
@@ -199,8 +191,9 @@ def record_unsealed(
 
     with connection.cursor() as cur:
         cur.execute(sql, [
-            connection.ops.adapt_datetimefield_value(at), actor_id, actor_label, action,
-            object_type, fields["object_id"], dumps(fields["old"]), dumps(fields["new"]),
+            connection.ops.adapt_datetimefield_value(at), fields["actor_id"],
+            fields["actor_label"], action, fields["object_type"], fields["object_id"],
+            dumps(fields["old"]), dumps(fields["new"]),
             fields["request_id"], unsealed_mac(fields),
         ])
 
