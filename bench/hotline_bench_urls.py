@@ -1,4 +1,6 @@
-"""Garita's URLs plus /bench/empty: the same server and middleware, an empty response."""
+"""Garita's URLs plus two empty responses from the same server: /bench/empty through the
+pages' middleware (what /status goes through) and /hotline/bench/empty through the webhooks'
+(what the IVR steps go through; garita.core.handlers dispatches by path)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
@@ -10,4 +12,5 @@ def empty(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"")
 
 
-urlpatterns = [path("bench/empty", empty), *garita_urlpatterns]
+urlpatterns = [path("bench/empty", empty), path("hotline/bench/empty", empty),
+               *garita_urlpatterns]

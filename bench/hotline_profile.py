@@ -44,13 +44,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--cases", type=int, default=2000)
     ap.add_argument("--requests", type=int, default=500)
-    ap.add_argument("--profile", choices=["empty", "status", "ivr"])
+    ap.add_argument("--profile", choices=["empty", "empty_webhook", "status", "ivr"])
     args = ap.parse_args()
     if "DATABASE_URL" not in os.environ:
         os.environ.setdefault("GARITA_VAR_DIR", str(ROOT / "var" / "bench_profile"))
     hl.setup_django()
     from django.conf import settings
-    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
     from twilio.request_validator import RequestValidator
@@ -60,7 +59,9 @@ def main() -> None:
     validator = RequestValidator(hl.TOKEN)
     host = "127.0.0.1"
     base = f"http://{host}"
-    handler = WSGIHandler()
+    from garita.core.handlers import GaritaWSGIApplication
+
+    handler = GaritaWSGIApplication()  # what gunicorn serves: two middleware stacks
 
     def call(method: str, path: str, body: bytes = b"", headers: dict | None = None
              ) -> tuple[str, bytes, list]:
@@ -88,6 +89,11 @@ def main() -> None:
         assert status.startswith("200")
         return content
 
+    def empty_webhook() -> bytes:
+        status, content, _h = call("GET", "/hotline/bench/empty")
+        assert status.startswith("200")
+        return content
+
     def status() -> bytes:
         i = rng.randrange(args.cases)
         body = urlencode({"csrfmiddlewaretoken": csrf, "a_number": hl.a_number(i),
@@ -106,7 +112,7 @@ def main() -> None:
         assert code.startswith("200") and b"audiencia" in content, content[:2000]
         return content
 
-    kinds = {"empty": empty, "status": status, "ivr": voice}
+    kinds = {"empty": empty, "empty_webhook": empty_webhook, "status": status, "ivr": voice}
     if args.profile:
         fn = kinds[args.profile]
         for _ in range(50):

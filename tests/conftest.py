@@ -23,6 +23,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
+def client():
+    """pytest-django's client, dispatching as production does: the telephony webhooks go
+    through their own middleware stack (garita.core.handlers)."""
+    from garita.core.testing import GaritaClient
+
+    return GaritaClient()
+
+
+@pytest.fixture
 def ports(db):
     from garita.core.models import Port
     from garita.core.reference import ensure_reference_data

@@ -13,6 +13,7 @@ order; `verify_chain` checks the chain and the HMAC of every event not yet seale
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -20,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from garita.audit.chain import GENESIS, canonical, event_hash
@@ -178,24 +179,31 @@ def record_unsealed(
     Durable once the surrounding transaction (or, outside one, the statement) commits, so a
     caller that answers after this returns never answers without its event on disk.
     """
+    from garita.core import sql as raw_sql
+
     at, fields = _new_event(seq=0, actor=actor, action=action, obj=obj,
                             object_type=object_type, object_id=object_id, old=old, new=new)
-    json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    sql = (
+    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a context-local look-up
+    raw_sql.execute(_unsealed_insert_sql(db.vendor), [  # runs on every hotline look-up
+        db.ops.adapt_datetimefield_value(at), fields["actor_id"],
+        fields["actor_label"], action, fields["object_type"], fields["object_id"],
+        _dumps(fields["old"]), _dumps(fields["new"]),
+        fields["request_id"], unsealed_mac(fields),
+    ])
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+@functools.cache
+def _unsealed_insert_sql(vendor: str) -> str:
+    json_param = "CAST(%s AS jsonb)" if vendor == "postgresql" else "%s"
+    return (
         f"INSERT INTO {UnsealedEvent._meta.db_table} (at, actor_id, actor_label, action, "
         f"object_type, object_id, old, new, request_id, mac) "
         f"VALUES (%s, %s, %s, %s, %s, %s, {json_param}, {json_param}, %s, %s)"
     )
-    def dumps(value: Any) -> str | None:
-        return None if value is None else json.dumps(value, ensure_ascii=False)
-
-    with connection.cursor() as cur:
-        cur.execute(sql, [
-            connection.ops.adapt_datetimefield_value(at), fields["actor_id"],
-            fields["actor_label"], action, fields["object_type"], fields["object_id"],
-            dumps(fields["old"]), dumps(fields["new"]),
-            fields["request_id"], unsealed_mac(fields),
-        ])
 
 
 def seal(batch: int = 2000) -> int:

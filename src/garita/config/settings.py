@@ -98,6 +98,18 @@ MIDDLEWARE = [
     "garita.core.middleware.DomainErrorMiddleware",
 ]
 
+# The telephony provider's webhooks (signed, no cookies, no browser, no log-in) take a lean
+# stack of their own: garita.core.handlers.GaritaWSGIApplication dispatches by path.
+GARITA_WEBHOOK_PATH_PREFIXES = ("/hotline/",)
+GARITA_WEBHOOK_MIDDLEWARE = [
+    "garita.core.middleware.RequestIdMiddleware",
+    "garita.ops.middleware.DatabaseUnavailableMiddleware",
+    "garita.core.middleware.BodySizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "garita.core.middleware.DefaultLanguageMiddleware",
+    "garita.core.middleware.DomainErrorMiddleware",
+]
+
 ROOT_URLCONF = "garita.config.urls"
 WSGI_APPLICATION = "garita.config.wsgi.application"
 ASGI_APPLICATION = "garita.config.asgi.application"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from garita.core.request_context import new_request_id, reset_request_id, set_request_id
@@ -90,6 +91,19 @@ def _has_nul(request: HttpRequest) -> bool:
     if "json" in ctype:
         return bool(_NUL_JSON.search(request.body))
     return False
+
+
+class DefaultLanguageMiddleware:
+    """The site's default language for the request (the webhook stack has no
+    LocaleMiddleware): a thread never answers in the language a previous request left."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        translation.activate(settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = settings.LANGUAGE_CODE  # type: ignore[attr-defined]
+        return self.get_response(request)
 
 
 class DomainErrorMiddleware:

@@ -1,20 +1,24 @@
 """Words for the hotline: statements and prompts rendered in one language for one channel.
 
-Every text goes through gettext inside `translation.override`, so a prompt is really spoken
-in the caller's language; dates use our own translated month and day names (Django has no
-Haitian Creole catalogue). Channels: "voice" and "web" take full sentences, "sms" is folded
-to the GSM alphabet and cut to a few segments.
+Every text is gettext's translation in the caller's language (`tr`: looked up once per
+process and language, since the catalogues do not change while it runs; a look-up speaks
+about fifteen of them), so a prompt is really spoken in the caller's language; dates use our
+own translated month and day names (Django has no Haitian Creole catalogue). Functions take
+the language, or speak the active one. Channels: "voice" and "web" take full sentences,
+"sms" is folded to the GSM alphabet and cut to a few segments.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from garita.hotline import domain
 from garita.hotline.domain import Statement
@@ -27,6 +31,22 @@ WEEKDAYS = [gettext_noop("Monday"), gettext_noop("Tuesday"), gettext_noop("Wedne
             gettext_noop("Thursday"), gettext_noop("Friday"), gettext_noop("Saturday"),
             gettext_noop("Sunday")]
 
+_words: dict[tuple[str, str], str] = {}
+
+
+def tr(language: str, msgid: str) -> str:
+    """gettext(msgid) in `language`, from a per-process table after the first time."""
+    key = (language, msgid)
+    text = _words.get(key)
+    if text is None:
+        with translation.override(language):
+            text = _words[key] = gettext(msgid)
+    return text
+
+
+def _active() -> str:
+    return translation.get_language() or settings.LANGUAGE_CODE
+
 
 def local(at: dt.datetime, tz: str) -> dt.datetime:
     try:
@@ -35,26 +55,32 @@ def local(at: dt.datetime, tz: str) -> dt.datetime:
         return at
 
 
-def fmt_date(day: dt.date) -> str:
+def fmt_date(day: dt.date, language: str | None = None) -> str:
+    return _fmt_date(day, language or _active())
+
+
+@functools.lru_cache(maxsize=8192)  # a few hundred hearing days per language at a time
+def _fmt_date(day: dt.date, lang: str) -> str:
     # Translators: a date; reorder the parts as your language writes them.
-    return _("%(weekday)s, %(month)s %(day)s, %(year)s") % {
-        "weekday": _(WEEKDAYS[day.weekday()]), "month": _(MONTHS[day.month - 1]),
+    return tr(lang, gettext_noop("%(weekday)s, %(month)s %(day)s, %(year)s")) % {
+        "weekday": tr(lang, WEEKDAYS[day.weekday()]), "month": tr(lang, MONTHS[day.month - 1]),
         "day": day.day, "year": day.year,
     }
 
 
-def fmt_time(at: dt.datetime) -> str:
+def fmt_time(at: dt.datetime, language: str | None = None) -> str:
+    lang = language or _active()
     h12 = at.hour % 12 or 12
     # Translators: a time of day. h12/ampm for a 12-hour clock, h24 for a 24-hour clock.
-    return _("%(h12)s:%(mm)s %(ampm)s") % {
+    return tr(lang, gettext_noop("%(h12)s:%(mm)s %(ampm)s")) % {
         "h12": h12, "h24": f"{at.hour:02d}", "mm": f"{at.minute:02d}",
-        "ampm": _("a.m.") if at.hour < 12 else _("p.m."),
+        "ampm": tr(lang, gettext_noop("a.m.") if at.hour < 12 else gettext_noop("p.m.")),
     }
 
 
-def fmt_when(at: dt.datetime, tz: str) -> tuple[str, str]:
+def fmt_when(at: dt.datetime, tz: str, language: str | None = None) -> tuple[str, str]:
     loc = local(at, tz)
-    return fmt_date(loc.date()), fmt_time(loc)
+    return fmt_date(loc.date(), language), fmt_time(loc, language)
 
 
 DECISION_TEXT = {
@@ -66,8 +92,10 @@ DECISION_TEXT = {
 }
 
 
-def statement_text(st: Statement) -> str:
-    """One statement as a sentence in the active language."""
+def statement_text(st: Statement, language: str | None = None) -> str:
+    """One statement as a sentence in `language` (default: the active one)."""
+    lang = language or _active()
+    _ = partial(tr, lang)  # noqa: N806 - gettext's name, so makemessages finds the texts
     p: dict[str, Any] = st.params
     if st.key == domain.STALE:
         return _("This information may be out of date: the court may be changing hearing "
@@ -81,31 +109,31 @@ def statement_text(st: Statement) -> str:
         return _("Your case is not waiting in Mexico under this program. Please contact the "
                  "court or your legal representative.")
     if st.key == domain.NEXT_HEARING:
-        date, time = fmt_when(p["at"], p["timezone"])
+        date, time = fmt_when(p["at"], p["timezone"], lang)
         return _("Your next hearing is on %(date)s at %(time)s, at %(place)s: %(address)s.") % {
             "date": date, "time": time, "place": p["place"], "address": _one_line(p["address"]),
         }
     if st.key == domain.REPORT:
-        date, time = fmt_when(p["at"], p["timezone"])
+        date, time = fmt_when(p["at"], p["timezone"], lang)
         return _("Report at the %(port)s port of entry on %(date)s at %(time)s: "
                  "%(address)s.") % {"port": p["port"], "date": date, "time": time,
                                     "address": _one_line(p["address"])}
     if st.key == domain.DECISION:
-        date, _time = fmt_when(p["at"], p["timezone"])
+        date, _time = fmt_when(p["at"], p["timezone"], lang)
         return _(DECISION_TEXT.get(p["kind"], DECISION_TEXT["terminated"])) % {"date": date}
     if st.key == domain.APPEAL_DEADLINE:
-        date, _time = fmt_when(p["until"], p["timezone"])
+        date, _time = fmt_when(p["until"], p["timezone"], lang)
         return _("An appeal to the Board of Immigration Appeals must arrive by %(date)s. "
                  "A free legal service provider can help.") % {"date": date}
     if st.key == domain.REOPEN_WINDOW:
-        date, _time = fmt_when(p["until"], p["timezone"])
+        date, _time = fmt_when(p["until"], p["timezone"], lang)
         return _("You can ask the court to reopen the case: until %(date)s for exceptional "
                  "circumstances, or at any time if you never received the notice. A free "
                  "legal service provider can help.") % {"date": date}
     if st.key == domain.DECISION_FORECAST:
         return _("Cases like yours are usually decided between %(low)s and %(high)s. This is "
                  "an estimate, not a hearing date.") % {
-            "low": fmt_date(p["low"]), "high": fmt_date(p["high"])}
+            "low": fmt_date(p["low"], lang), "high": fmt_date(p["high"], lang)}
     return ""
 
 
@@ -114,17 +142,14 @@ def _one_line(text: str) -> str:
 
 
 def lines(statements: list[Statement], language: str) -> list[str]:
-    if translation.get_language() == language:
-        return [t for t in (statement_text(s) for s in statements) if t]
-    with translation.override(language):
-        return [t for t in (statement_text(s) for s in statements) if t]
+    return [t for t in (statement_text(s, language) for s in statements) if t]
 
 
 def sms_answer(statements: list[Statement], a_number: str, language: str) -> str:
-    with translation.override(language):
-        head = _("Case %(anumber)s:") % {"anumber": mask_anumber(a_number)}
-        body = " ".join(statement_text(s) for s in statements)
-        return domain.fit_sms(f"{head} {body}")
+    _ = partial(tr, language)  # noqa: N806 - gettext's name, so makemessages finds it
+    head = _("Case %(anumber)s:") % {"anumber": mask_anumber(a_number)}
+    body = " ".join(statement_text(s, language) for s in statements)
+    return domain.fit_sms(f"{head} {body}")
 
 
 def mask_anumber(a_number: str) -> str:
@@ -158,9 +183,9 @@ PROMPTS = {
 }
 
 
-def prompt(key: str, **params: Any) -> str:
-    """A voice prompt in the active language (only that one string goes through gettext)."""
-    text = _(PROMPTS[key])
+def prompt(key: str, language: str | None = None, **params: Any) -> str:
+    """A voice prompt in `language` (default: the active one)."""
+    text = tr(language or _active(), PROMPTS[key])
     return text % params if params else text
 
 
@@ -191,8 +216,10 @@ SMS_TEXTS = {
 
 def sms_text(key: str, **params: Any) -> str:
     """An SMS reply (not a statement) in the active language, GSM-folded."""
-    text = _(SMS_TEXTS[key])
+    lang = _active()
+    text = tr(lang, SMS_TEXTS[key])
     text = text % params if params else text
     if key == "help":
-        text += " " + _("Waitlist: send LIST, the port, your number and your PIN.")
+        text += " " + tr(lang, gettext_noop(
+            "Waitlist: send LIST, the port, your number and your PIN."))
     return domain.fit_sms(text)

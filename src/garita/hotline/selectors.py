@@ -82,7 +82,11 @@ def language_by_code(code: str) -> HotlineLanguage | None:
 
 
 def recordings_for(language: HotlineLanguage) -> dict[str, PromptRecording]:
-    return dict(_load()["recs"].get(language.pk, {}))
+    """The language's recordings by prompt key (the cache's own dict: do not change it)."""
+    return _load()["recs"].get(language.pk, _NO_RECORDINGS)
+
+
+_NO_RECORDINGS: dict[str, PromptRecording] = {}
 
 
 post_save.connect(clear_cache, sender=HotlineLanguage, dispatch_uid="hotline-lang-save")
@@ -183,7 +187,7 @@ def read_for_lookup(*, a_number: str = "", case_id: int | None = None,
                     keys: list[tuple[str, str]] = (),  # type: ignore[assignment]
                     ) -> LookupRead:
     """The case (by A-number or id), its hearings and the keys' throttle state: one query."""
-    from django.db import connection
+    from garita.core import sql as raw_sql
 
     by_id = case_id is not None
     sig = ("id" if by_id else "a", len(keys))
@@ -193,9 +197,7 @@ def read_for_lookup(*, a_number: str = "", case_id: int | None = None,
     anumber_key = next((d for s, d in keys if s == "anumber"), "")
     params: list[Any] = [p for key in keys for p in key]
     params += [anumber_key, case_id if by_id else a_number]
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
+    rows = raw_sql.fetchall(sql, params)  # on the driver's cursor (garita.core.sql)
     first = rows[0]
     n_case, n_h = len(_CASE_COLS), len(_HEARING_COLS)
     locked_until = _aware(first[n_case + n_h])

@@ -17,9 +17,8 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
-from twilio.twiml.messaging_response import MessagingResponse
 
-from garita.hotline import domain, services
+from garita.hotline import domain, services, twiml
 from garita.hotline import render as words
 from garita.hotline.models import PromptRecording
 from garita.hotline.services import Outcome
@@ -97,7 +96,7 @@ def sms(request: HttpRequest) -> HttpResponse:
         log.exception("hotline SMS failed")
         with translation.override("es"):
             text = words.sms_text("error")
-    r = MessagingResponse()
+    r = twiml.Response()
     r.message(text)
     return HttpResponse(str(r), content_type="text/xml; charset=utf-8")
 

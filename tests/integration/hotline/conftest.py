@@ -7,9 +7,10 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
+
+from garita.core.testing import GaritaClient as Client
 
 TOKEN = "test-auth-token-0123456789abcdef"
 

@@ -36,9 +36,9 @@ def test_request_signed_with_another_token_is_refused(twilio):
 
 
 def test_tampered_parameters_break_the_signature(twilio):
-    from django.test import Client
     from twilio.request_validator import RequestValidator
 
+    from garita.core.testing import GaritaClient as Client
     from tests.integration.hotline.conftest import TOKEN
 
     sig = RequestValidator(TOKEN).compute_signature(
@@ -59,9 +59,9 @@ def test_missing_auth_token_refuses_everything(twilio, settings):
 
 
 def test_public_base_url_is_what_the_signature_covers(twilio, settings):
-    from django.test import Client
     from twilio.request_validator import RequestValidator
 
+    from garita.core.testing import GaritaClient as Client
     from tests.integration.hotline.conftest import TOKEN
 
     settings.GARITA_PUBLIC_BASE_URL = "https://garita.example.org"
@@ -71,9 +71,9 @@ def test_public_base_url_is_what_the_signature_covers(twilio, settings):
 
 
 def test_forwarded_proto_is_honoured_only_when_trusted(settings):
-    from django.test import Client
     from twilio.request_validator import RequestValidator
 
+    from garita.core.testing import GaritaClient as Client
     from tests.integration.hotline.conftest import TOKEN
 
     sig = RequestValidator(TOKEN).compute_signature("https://testserver/hotline/voice", {})
@@ -83,6 +83,35 @@ def test_forwarded_proto_is_honoured_only_when_trusted(settings):
     settings.GARITA_HOTLINE_TRUST_FORWARDED_PROTO = True
     assert c.post("/hotline/voice", HTTP_X_TWILIO_SIGNATURE=sig,
                   HTTP_X_FORWARDED_PROTO="https").status_code == 200
+
+
+def test_a_signature_over_the_url_with_its_default_port_is_accepted(settings):
+    """The exact URL is checked first (one HMAC); the twilio library's port variants are the
+    fall-back, so a provider that signs http://host:80/... is still accepted."""
+    from twilio.request_validator import RequestValidator
+
+    from garita.core.testing import GaritaClient as Client
+    from tests.integration.hotline.conftest import TOKEN
+
+    params = {"Digits": "2", "From": "+526641234567"}
+    c = Client()
+    for url in ("http://testserver/hotline/voice/language",
+                "http://testserver:80/hotline/voice/language"):
+        sig = RequestValidator(TOKEN).compute_signature(url, params)
+        assert c.post("/hotline/voice/language", params,
+                      HTTP_X_TWILIO_SIGNATURE=sig).status_code == 200
+    wrong = RequestValidator(TOKEN).compute_signature(
+        "http://testserver:8080/hotline/voice/language", params)
+    assert c.post("/hotline/voice/language", params,
+                  HTTP_X_TWILIO_SIGNATURE=wrong).status_code == 403
+
+
+@pytest.mark.parametrize("signature", ["ñandú==", "\u00e9" * 30, "x" * 5000, " "])
+def test_a_malformed_signature_header_is_refused_not_a_crash(twilio, signature):
+    from garita.core.testing import GaritaClient as Client
+
+    resp = Client().post("/hotline/voice", HTTP_X_TWILIO_SIGNATURE=signature)
+    assert resp.status_code == 403
 
 
 def test_get_is_not_allowed(twilio):
