@@ -4,9 +4,10 @@ Loads N cases with hearings (default 100,000) into DATABASE_URL (or a SQLite fil
 var/), serves Garita with gunicorn on loopback, and drives each endpoint with C concurrent
 clients for D seconds; prints throughput, the ratio to the empty response through the same
 middleware stack (/status: the pages' stack, the IVR step: the webhooks'; see
-garita.core.handlers), p50/p99 latency and the server's CPU per request. The load generator is `wrk` when installed (`apt-get install wrk`: a C
-client that leaves the CPU to the server) with pre-computed requests (signed Twilio
-requests, a CSRF cookie and token), else asyncio + aiohttp. A non-200 answer or a body
+garita.core.handlers), p50/p99 latency and the server's CPU per request. The load
+generator is `wrk` when installed (`apt-get install wrk`: a C client that leaves the CPU to
+the server) with pre-computed requests (signed Twilio requests, a CSRF cookie and token),
+else asyncio + aiohttp. A non-200 answer or a body
 without the expected words counts as an error. Run: .venv/bin/python bench/hotline_load.py
 """
 

@@ -30,6 +30,21 @@ def _signed(settings):
     settings.ALLOWED_HOSTS = ["testserver"]
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_transactions_connection():
+    """The real WSGI handler closes the connection around each request (as in production);
+    inside a test's transaction that would end it on PostgreSQL. Django's test client does
+    the same as this."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def wsgi(app, method, path, body=b"", headers=None):
     path_info, _, query = path.partition("?")
     environ = {

@@ -154,6 +154,11 @@ else:
     # retry-able 503 after this many seconds instead of hanging it for minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", int(os.environ.get("GARITA_DB_CONNECT_TIMEOUT", "5")))
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Prepared statements for the few hand-written hot statements (garita.core.sql runs
+        # them on psycopg's server-binding cursor with prepare=True). Django's own queries
+        # use client-side binding, which never prepares, so they are unaffected.
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -7,6 +7,7 @@ reads hearing data, so nothing else (names, nationality, fear claims) can leak i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -96,6 +97,8 @@ post_delete.connect(clear_cache, sender=PromptRecording, dispatch_uid="hotline-r
 
 
 def _providers(raw: object) -> tuple[LegalProvider, ...]:
+    if isinstance(raw, str):  # SQLite's JSON text: parsed once per distinct text
+        return _providers_from_text(raw)
     out = []
     if isinstance(raw, list):
         for item in raw:
@@ -103,6 +106,12 @@ def _providers(raw: object) -> tuple[LegalProvider, ...]:
                 out.append(LegalProvider(name=str(item["name"]), phone=str(item.get("phone", "")),
                                          address=str(item.get("address", ""))))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _providers_from_text(text: str) -> tuple[LegalProvider, ...]:
+    value = _json(text)
+    return _providers(value) if isinstance(value, list) else ()
 
 
 # ---------------------------------------------------------------- the look-up read
@@ -234,7 +243,7 @@ def snapshot_from_read(read: LookupRead, *, now: dt.datetime | None = None) -> C
     snap_hearing = None
     if nxt is not None:
         court_tz = nxt["court_tz"]
-        providers = _providers(_json(nxt["court_lsp"]))
+        providers = _providers(nxt["court_lsp"])
         has_port = nxt["port_name"] is not None
         snap_hearing = HearingSnapshot(
             starts_at=nxt["starts_at"], timezone=nxt["court_tz"], court_name=nxt["court_name"],
@@ -247,7 +256,7 @@ def snapshot_from_read(read: LookupRead, *, now: dt.datetime | None = None) -> C
     elif had_hearing:
         last = rows[-1]
         court_tz = last["court_tz"]
-        providers = _providers(_json(last["court_lsp"]))
+        providers = _providers(last["court_lsp"])
     updated = max(
         [t for t in (case["updated_at"], case["status_changed_at"],
                      nxt["h_created_at"] if nxt else None, nxt["noticed_at"] if nxt else None)
