@@ -7,6 +7,9 @@ from django.urls import include, path
 from garita.config.api import api
 
 urlpatterns = [
+    # First: /status is the busiest public page, and nothing else matches it, so it is
+    # resolved at the first try instead of after every app's prefix.
+    path("", include("garita.hotline.public_urls")),
     path("", include("garita.core.urls")),
     path("accounts/", include("garita.accounts.urls")),
     path("intake/", include("garita.intake.urls")),
@@ -17,7 +20,6 @@ urlpatterns = [
     path("hotline/", include("garita.hotline.urls")),
     path("notifications/", include("garita.notifications.urls")),
     path("stats/", include("garita.stats.urls")),
-    path("", include("garita.hotline.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
