@@ -13,7 +13,6 @@ import time
 from urllib.parse import quote_plus
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.http import http_date
@@ -21,6 +20,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 from twilio.twiml.messaging_response import MessagingResponse
 
+from garita.core.csrf import get_token
 from garita.hotline import domain, services
 from garita.hotline import render as words
 from garita.hotline import status_page as status_html
