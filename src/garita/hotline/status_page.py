@@ -27,7 +27,6 @@ from types import SimpleNamespace
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils import translation
-from django.utils.text import normalize_newlines
 from django.utils.translation import gettext as _
 
 from garita.hotline.domain import HearingSnapshot, LegalProvider
@@ -79,8 +78,9 @@ def esc(value: object) -> str:
 
 
 def linebreaks_br(text: str) -> str:
-    """The template filter `linebreaksbr`: escape, then one <br> per line break."""
-    return esc(normalize_newlines(text)).replace("\n", "<br>")
+    """The template filter `linebreaksbr`: escape, then one <br> per line break (CR LF, CR
+    or LF, as django.utils.text.normalize_newlines counts them)."""
+    return esc(str(text).replace("\r\n", "\n").replace("\r", "\n")).replace("\n", "<br>")
 
 
 def csrf_input(token: str) -> str:

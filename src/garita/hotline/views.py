@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import lru_cache
 from urllib.parse import quote_plus
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -136,6 +137,7 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")[:64]
 
 
+@lru_cache(maxsize=512)  # a handful of courts and ports: the same few addresses
 def map_link(address: str, map_url: str) -> str:
     if map_url:
         return map_url

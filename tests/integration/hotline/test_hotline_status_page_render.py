@@ -267,3 +267,11 @@ def test_fixed_parts_are_built_once_per_language(client, monkeypatch):
     for lang in ("es", "en", "es", "es", "en"):
         client.get("/status", HTTP_ACCEPT_LANGUAGE=lang)
     assert built == ["es", "en"]
+
+
+@pytest.mark.parametrize("text", ["one line", "a\nb", "a\r\nb\rc\n", HOSTILE + "\r\n" + HOSTILE,
+                                  "", "\n\n"])
+def test_line_breaks_as_the_template_filter(text):
+    from django.template.defaultfilters import linebreaksbr
+
+    assert status_page.linebreaks_br(text) == linebreaksbr(text, autoescape=True)
