@@ -2,7 +2,7 @@
 
 The page is served on every web look-up, so it is cheap to render: everything that only
 depends on the language (the frame, the labels, the hints, the error messages, the language
-switch) is translated, escaped and joined ONCE per process and language (`_fixed_parts`);
+switch) is translated, escaped and joined ONCE per process and language (`fixed_parts`);
 a request only escapes its own values (the masked A-number, the statement lines, the court,
 the addresses, the map links, the providers, the CSRF token, the submitted A-number) and
 joins the strings.
