@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "garita.core.middleware.CachedCSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "garita.core.middleware.DomainErrorMiddleware",
 ]

@@ -8,7 +8,7 @@ from garita.config.api import api
 
 urlpatterns = [
     # The hotline first: its webhooks and /status are the busiest paths, and the resolver
-    # tries patterns in order (neither prefix is used by anything below).
+    # tries patterns in order (neither "hotline/" nor "status" is used by anything below).
     path("hotline/", include("garita.hotline.urls")),
     path("", include("garita.hotline.public_urls")),
     path("", include("garita.core.urls")),

@@ -1,4 +1,4 @@
-"""Request id and body limits, the first things every request meets.
+"""Request id and body limits, the first things every request meets; the CSP header.
 
 A body over GARITA_MAX_BODY_BYTES is refused with 413 and a stable code before any view
 reads it, so no handler ever half-processes an oversized request; a NUL character in the
@@ -10,8 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import asdict
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.constants import HEADER_REPORT_ONLY as CSP_HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -132,3 +139,58 @@ class DomainErrorMiddleware:
         ):
             return JsonResponse(exc.as_dict(), status=exc.status)
         return render(request, "core/refused.html", {"error": exc}, status=exc.status)
+
+
+class CachedCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the settings' policy built once per process.
+
+    django-csp 4 rebuilds the Content-Security-Policy header from the settings on every
+    response (twice: enforced and report-only), although Garita's policy has no nonce and no
+    per-request part. The header for the settings' policy is kept per report-only flag and
+    rebuilt when a CONTENT_SECURITY_POLICY* setting changes. A response with its own policy
+    (the csp/csp_update/csp_replace decorators) or a request that used its nonce is built
+    by django-csp's build_policy exactly as before; exemptions, excluded URL prefixes and
+    the DEBUG error pages behave as in django-csp's own process_response, which this one
+    mirrors (tests compare the headers of both).
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response
+        for report_only, header, setting, exempt_attr in _CSP_HEADERS:
+            value = self._policy(request, response, report_only)
+            if not value or header in response or getattr(response, exempt_attr, False) \
+                    is not False:
+                continue
+            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES")
+            if not request.path_info.startswith(tuple(prefixes or ())):
+                response[header] = value
+        # As django-csp: after the header is written, reading the nonce is an error.
+        if getattr(request, "_csp_nonce", None) is None:
+            request.csp_nonce = CheckableLazyObject(  # type: ignore[attr-defined]
+                self._csp_nonce_post_response)
+        return response
+
+    def _policy(self, request: HttpRequest, response: HttpResponse, report_only: bool) -> str:
+        parts = self.get_policy_parts(request=request, response=response,
+                                      report_only=report_only)
+        if (parts.config is not None or parts.update is not None
+                or parts.replace is not None or parts.nonce is not None):
+            return build_policy(**asdict(parts), report_only=report_only)
+        policy = _csp_policies.get(report_only)
+        if policy is None:
+            policy = _csp_policies[report_only] = build_policy(report_only=report_only)
+        return policy
+
+
+_CSP_HEADERS = (
+    (False, CSP_HEADER, "CONTENT_SECURITY_POLICY", "_csp_exempt"),
+    (True, CSP_HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", "_csp_exempt_ro"),
+)
+_csp_policies: dict[bool, str] = {}
+
+
+@receiver(setting_changed)
+def _forget_csp_policies(*, setting: str, **_kwargs: object) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _csp_policies.clear()

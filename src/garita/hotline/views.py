@@ -9,17 +9,21 @@ without JavaScript and never caches a result.
 from __future__ import annotations
 
 import logging
+import time
+from functools import lru_cache
 from urllib.parse import quote_plus
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.utils import translation
-from django.utils.cache import add_never_cache_headers
+from django.utils.http import http_date
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
+from garita.core.csrf import get_token
 from garita.hotline import domain, services, twiml
 from garita.hotline import render as words
+from garita.hotline import status_page as status_html
 from garita.hotline.models import PromptRecording
 from garita.hotline.services import Outcome
 from garita.hotline.twilio_auth import twilio_webhook
@@ -132,6 +136,7 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")[:64]
 
 
+@lru_cache(maxsize=512)  # a handful of courts and ports: the same few addresses
 def map_link(address: str, map_url: str) -> str:
     if map_url:
         return map_url
@@ -139,60 +144,46 @@ def map_link(address: str, map_url: str) -> str:
     return f"https://www.openstreetmap.org/search?query={quote_plus(one_line)}"
 
 
-_chrome: dict[str, dict[str, object]] = {}
+_ERRORS = {Outcome.LOCKED: "locked", Outcome.BAD_ANUMBER: "bad_anumber",
+           Outcome.BAD_PIN: "bad_pin"}
+# What add_never_cache_headers sets, written at once (it re-parses Cache-Control each time).
+_NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
 
 
-def page_chrome(language: str) -> dict[str, object]:
-    """What the status page's frame needs, computed once per process and language."""
-    page = _chrome.get(language)
-    if page is None:
-        from django.conf import settings
-        from django.templatetags.static import static
-        from django.urls import reverse
-
-        import garita
-
-        page = _chrome[language] = {
-            "lang": language,
-            "lang_options": [(code, translation.get_language_info(code)["name_local"],
-                              code == language) for code, _name in settings.LANGUAGES],
-            "home_url": reverse("core:home"), "setlang_url": reverse("set_language"),
-            "status_url": reverse("hotline-public:status"),
-            "site_css": static("garita/garita.css"), "status_css": static("hotline/status.css"),
-            "version": garita.__version__,
-        }
-    return page
+def never_cache(response: HttpResponse) -> HttpResponse:
+    """The headers of django.utils.cache.add_never_cache_headers on a fresh response."""
+    response.headers["Expires"] = http_date(time.time())
+    response.headers["Cache-Control"] = _NEVER_CACHE
+    return response
 
 
 @require_http_methods(["GET", "POST"])
 def status_page(request: HttpRequest) -> HttpResponse:
-    """/status: A-number + PIN -> the same information as the phone line."""
-    ctx: dict[str, object] = {"a_number": "", "error": "",
-                              "page": page_chrome(get_language() or "es")}
+    """/status: A-number + PIN -> the same information as the phone line.
+
+    Rendered by garita.hotline.status_page (no template engine: this page is served on
+    every web look-up); never cached."""
+    language = get_language() or "es"
+    a_number, error, answer = "", "", None
     if request.method == "POST":
         a_number = request.POST.get("a_number", "")[:40]
         pin = request.POST.get("pin", "")[:40]
-        ctx["a_number"] = a_number
         result = services.lookup(a_number=a_number, pin=pin, channel="web",
                                  ip=client_ip(request))
         if result.outcome == Outcome.FOUND and result.snapshot is not None:
             snap = result.snapshot
             h = snap.next_hearing
-            ctx.update(
-                found=True,
-                masked=words.mask_anumber(result.a_number),
-                lines=words.lines(list(result.statements), get_language() or "es"),
+            answer = status_html.Answer(
+                masked_anumber=words.mask_anumber(result.a_number),
+                lines=words.lines(list(result.statements), language),
                 hearing=h,
                 map_link=map_link(h.place_address, h.map_url) if h else "",
-                report_map_link=map_link(h.report_port_address, "") if h and h.report_at
-                else "",
+                report_map_link=(map_link(h.report_port_address, "") if h and h.report_at
+                                 else ""),
                 providers=snap.legal_providers,
             )
         else:
-            ctx["error"] = {
-                Outcome.LOCKED: "locked", Outcome.BAD_ANUMBER: "bad_anumber",
-                Outcome.BAD_PIN: "bad_pin",
-            }.get(result.outcome, "failed")
-    response = render(request, "hotline/status.html", ctx, status=200)
-    add_never_cache_headers(response)
-    return response
+            error = _ERRORS.get(result.outcome, "failed")
+    page = status_html.render_page(language=language, csrf_token=get_token(request),
+                                   a_number=a_number, error=error, answer=answer)
+    return never_cache(HttpResponse(page))
