@@ -46,3 +46,32 @@ def test_every_message_of_the_app_is_translated_to_spanish(app, tmp_path):
     done = {e.msgid for e in po if e.translated() and "fuzzy" not in e.flags and not e.obsolete}
     missing = sorted(extracted - done)
     assert not missing, f"{app}: {len(missing)} messages not translated to Spanish: {missing[:10]}"
+
+
+# Same msgid, an equivalent word in another catalogue: nothing to fix.
+SHADOWED_AND_FINE = {("pt", "", "Email")}  # Django's "Email" against our "E-mail"
+
+
+@pytest.mark.parametrize("language", ["es", "pt", "ht"])
+def test_no_translation_of_ours_is_shadowed_by_another_catalogue(language, settings):
+    """Django merges catalogues and the app listed first in INSTALLED_APPS wins (contrib.admin
+    comes first): a short msgid such as "Change" would show admin's "Modificar" instead of
+    our "Cambiar". Such words take a context (pgettext) so that our translation is the one
+    shown; this lists every one that is not."""
+    from django.utils import translation
+
+    shadowed = []
+    with translation.override(language):
+        for app in APPS:
+            po_path = SRC / app / "locale" / language / "LC_MESSAGES" / "django.po"
+            if not po_path.exists():
+                continue
+            for e in polib.pofile(str(po_path)):
+                if (not e.translated() or "fuzzy" in e.flags or e.obsolete or e.msgid_plural
+                        or (language, e.msgctxt or "", e.msgid) in SHADOWED_AND_FINE):
+                    continue
+                shown = (translation.pgettext(e.msgctxt, e.msgid) if e.msgctxt
+                         else translation.gettext(e.msgid))
+                if shown != e.msgstr:
+                    shadowed.append(f"{app}: {e.msgid!r} shows {shown!r}, not {e.msgstr!r}")
+    assert not shadowed, "\n".join(shadowed)

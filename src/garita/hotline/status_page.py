@@ -28,6 +28,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from garita.hotline.domain import HearingSnapshot, LegalProvider
 
@@ -105,7 +106,7 @@ def _texts() -> SimpleNamespace:
     texts = {
         "title": _("Case status"),
         "language": _("Language"),
-        "change": _("Change"),
+        "change": pgettext("language switch", "Change"),
         "case_label": _("Case %(anumber)s"),
         "where": _("Where to go"),
         "court": _("Court"),

@@ -21,6 +21,7 @@ from django.db.models import Case as CaseExpr
 from django.db.models import F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from garita.core.errors import DomainError
 from garita.stats import domain
@@ -370,5 +371,5 @@ def result_records(result: StatsResult) -> tuple[list[dict[str, Any]], dict[str,
         rec = row_record(r, result.labels.get(r.key, str(r.key)), result.today_day)
         rec["key"] = filter_param(result.query.group_by, r.key) if r.key is not None else ""
         rows.append(rec)
-    total = row_record(result.table.total, str(_("All")), result.today_day)
+    total = row_record(result.table.total, pgettext("every value", "All"), result.today_day)
     return rows, total
