@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -31,7 +32,7 @@ class NotificationStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("message status", "Cancelled")
     # A worker died between handing the message to the provider and marking it: it is not
     # sent again automatically (no duplicate); a status callback or an operator settles it.
     UNCONFIRMED = "unconfirmed", _("Sent or not: unconfirmed")
