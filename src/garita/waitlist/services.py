@@ -504,12 +504,23 @@ def check_pin(*, port: str | Port, number: int, pin: str, client: str = "",
                       field="pin", status=403)
 
 
-@transaction.atomic
 def draw_request(*, port: str | Port, number: int, pin: str, client: str = "",
                  at: dt.datetime | None = None) -> DrawRequest:
-    """A waiting group asks to take part in the current draw (number + PIN)."""
+    """A waiting group asks to take part in the current draw (number + PIN).
+
+    The PIN is checked before the request's transaction opens: a wrong PIN raises, and
+    inside the transaction its failure counters and audit event would be rolled back with
+    it (they were: wrong PINs sent as draw requests were neither throttled nor audited).
+    Callers must not wrap it in a transaction of their own, for the same reason.
+    """
     g = check_pin(port=port, number=number, pin=pin, client=client)
+    return _draw_request(port=port, group_id=g.pk, at=at)
+
+
+@transaction.atomic
+def _draw_request(*, port: str | Port, group_id: int, at: dt.datetime | None) -> DrawRequest:
     wl = _locked(port)
+    g = Group.objects.get(pk=group_id)  # re-read under the waitlist's lock
     at = at or timezone.now()
     rnd = DrawRound.objects.filter(waitlist=wl, closes_at__gt=at, revealed=False).first()
     if rnd is None:

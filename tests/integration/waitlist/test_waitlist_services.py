@@ -315,3 +315,31 @@ def test_daily_history_counts_capacity_calls_presence_and_waiting(register, offi
     today = days[-1]
     assert (today.capacity_persons, today.persons_called, today.persons_present) == (5, 5, 2)
     assert (today.groups_waiting, today.persons_waiting) == (1, 1)
+
+
+def test_wrong_pins_in_draw_requests_are_counted_and_audited(register, officer):
+    """draw_request is one transaction; the PIN check's counters and audit event must
+    survive the refusal it raises (they used to be rolled back with it: wrong PINs sent as
+    draw requests were neither throttled nor audited)."""
+    reg = register(1)
+    services.set_settings(actor=officer, port="san-ysidro", policy="draw")
+    now = timezone.now()
+    services.draw_commit(actor=officer, port="san-ysidro",
+                         closes_at=now + dt.timedelta(hours=23), at=now)
+    for _ in range(services.PIN_MAX_FAILURES):
+        with pytest.raises(DomainError) as exc:
+            services.draw_request(port="san-ysidro", number=reg.group.number, pin="000000",
+                                  client="6.6.6.6", at=now)
+        assert exc.value.code == "waitlist.bad_pin"
+    assert AuditEvent.objects.filter(action="waitlist.pin_failed").count() == \
+        services.PIN_MAX_FAILURES
+    assert AuditEvent.objects.filter(action="waitlist.pin_throttled").count() == 1
+    with pytest.raises(DomainError) as exc:  # even the right PIN, from the guessing client
+        services.draw_request(port="san-ysidro", number=reg.group.number, pin=reg.pin,
+                              client="6.6.6.6", at=now)
+    assert exc.value.code == "waitlist.pin_throttled"
+    # The holder, from elsewhere, still gets in, once.
+    req = services.draw_request(port="san-ysidro", number=reg.group.number, pin=reg.pin,
+                                client="10.0.0.7", at=now)
+    assert req.group_id == reg.group.pk
+    assert AuditEvent.objects.filter(action="waitlist.draw_request").count() == 1
