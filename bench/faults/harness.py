@@ -144,6 +144,19 @@ def wait_for_progress(path: Path, at_least: int, timeout: float = 60) -> int:
     raise TimeoutError(f"the write did not reach {at_least} steps in {timeout}s")
 
 
+def fresh_database(url: str) -> None:
+    """Drop and create the PostgreSQL database named in `url` (a drill's scratch database)."""
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    u = urlparse(url)
+    with psycopg.connect(host=u.hostname, port=u.port or 5432, user=u.username or "postgres",
+                         password=u.password, dbname="postgres", autocommit=True) as pg:
+        pg.execute(f'DROP DATABASE IF EXISTS "{u.path.lstrip("/")}" WITH (FORCE)')
+        pg.execute(f'CREATE DATABASE "{u.path.lstrip("/")}"')
+
+
 def make_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(DATABASE_URL=database_url, GARITA_VAR_DIR=str(var_dir),

@@ -25,19 +25,12 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench.faults.harness import Stack, make_env, wait_for_progress  # noqa: E402
-
-
-def fresh_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    u = urlparse(url)
-    with psycopg.connect(host=u.hostname, port=u.port or 5432, user=u.username or "postgres",
-                         password=u.password, dbname="postgres", autocommit=True) as pg:
-        pg.execute(f'DROP DATABASE IF EXISTS "{u.path.lstrip("/")}" WITH (FORCE)')
-        pg.execute(f'CREATE DATABASE "{u.path.lstrip("/")}"')
+from bench.faults.harness import (  # noqa: E402
+    Stack,
+    fresh_database,
+    make_env,
+    wait_for_progress,
+)
 
 
 def main() -> int:

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.faults.harness import Stack, make_env  # noqa: E402
+from bench.faults.harness import Stack, fresh_database, make_env  # noqa: E402
 
 PORT = "san-ysidro"
 DRILL_ENV = {
@@ -323,18 +323,6 @@ class Drill:
             r.problems.append(f"{hearings} hearings due but only {planned} reminders planned")
         r.problems += self.common_problems(after)
         return r
-
-
-def fresh_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    u = urlparse(url)
-    with psycopg.connect(host=u.hostname, port=u.port or 5432, user=u.username or "postgres",
-                         password=u.password, dbname="postgres", autocommit=True) as pg:
-        pg.execute(f'DROP DATABASE IF EXISTS "{u.path.lstrip("/")}" WITH (FORCE)')
-        pg.execute(f'CREATE DATABASE "{u.path.lstrip("/")}"')
 
 
 def open_drill(url: str, var_dir: Path, seed: int, cases: int, groups: int) -> Drill:

@@ -68,33 +68,27 @@ def _run(db: Any, cur: Any, sql: str, params: Sequence[Any]) -> None:
         cur.execute(_native_sql(db, sql), params)
 
 
-def fetchall(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Rows of one SELECT, with %s placeholders (as `cursor.execute`)."""
+def _statement(sql: str, params: Sequence[Any], *, rows: bool) -> list[tuple[Any, ...]]:
     db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a context-local look-up
-    if db.queries_logged:
+    if db.queries_logged:  # DEBUG or a test counting queries: Django's cursor sees it
         with db.cursor() as cur:
             cur.execute(sql, params)
-            return cur.fetchall()
+            return cur.fetchall() if rows else []
     cur = _driver_cursor(db)
     with db.wrap_database_errors:
         try:
             _run(db, cur, sql, params)
-            return cur.fetchall()
+            return cur.fetchall() if rows else []
         finally:
             cur.close()
+
+
+def fetchall(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Rows of one SELECT, with %s placeholders (as `cursor.execute`)."""
+    return _statement(sql, params, rows=True)
 
 
 def execute(sql: str, params: Sequence[Any]) -> None:
     """One INSERT/UPDATE/DELETE, with %s placeholders; committed with the surrounding
     transaction, or at once in autocommit mode (as `cursor.execute`)."""
-    db = connections[DEFAULT_DB_ALIAS]
-    if db.queries_logged:
-        with db.cursor() as cur:
-            cur.execute(sql, params)
-        return
-    cur = _driver_cursor(db)
-    with db.wrap_database_errors:
-        try:
-            _run(db, cur, sql, params)
-        finally:
-            cur.close()
+    _statement(sql, params, rows=False)
