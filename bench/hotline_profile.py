@@ -45,6 +45,7 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=2000)
     ap.add_argument("--requests", type=int, default=500)
     ap.add_argument("--profile", choices=["empty", "empty_webhook", "status", "ivr"])
+    ap.add_argument("--save", metavar="FILE", help="with --profile: also write the pstats file")
     args = ap.parse_args()
     if "DATABASE_URL" not in os.environ:
         os.environ.setdefault("GARITA_VAR_DIR", str(ROOT / "var" / "bench_profile"))
@@ -122,6 +123,8 @@ def main() -> None:
         for _ in range(args.requests):
             fn()
         prof.disable()
+        if args.save:
+            prof.dump_stats(args.save)
         pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
         pstats.Stats(prof).sort_stats("tottime").print_stats(30)
         return
