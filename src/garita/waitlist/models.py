@@ -205,3 +205,27 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.size}"
+
+
+class PinCounter(models.Model):
+    """Wrong-PIN counts of one key in its current window (garita.waitlist.services.check_pin).
+
+    Keys: "pair:<port>:<number>:<client tag>", "client:<client tag>", "number:<port>:<number>"
+    (a client tag is a hash of the address, never the address). Every attempt is counted
+    here, with an atomic UPDATE, before its PIN is checked; a right PIN gives it back. One
+    row per key, reused: a count at zero or whose window has ended starts a new window at
+    one. Rows that count nothing any more are deleted by `services.prune_pin_counters`
+    (run by `garita worker`).
+    """
+
+    key = models.CharField(max_length=120, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_ends_at = models.DateTimeField()
+    # Number keys only: no PIN for this number is checked before this time (the slowdown).
+    next_check_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["window_ends_at"], name="waitlist_pin_counter_ends")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"

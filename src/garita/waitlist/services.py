@@ -14,9 +14,17 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import (
+    Case,
+    DateTimeField,
+    F,
+    PositiveIntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +46,7 @@ from garita.waitlist.models import (
     Group,
     GroupMember,
     GroupStatus,
+    PinCounter,
     Waitlist,
 )
 from garita.waitlist.selectors import waitlist_for_read
@@ -433,13 +442,124 @@ def _client_tag(client: str) -> str:
     return hashlib.sha256(f"wl-pin-client:{client}".encode()).hexdigest()[:12]
 
 
-def _bump(key: str, timeout: int) -> int:
-    cache.add(key, 0, timeout)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout)
-        return 1
+@dataclass(frozen=True)
+class _Counted:
+    """One attempt's place in each count, as its own increments returned them."""
+
+    keys: dict[str, str]  # "pair" / "client" / "number" -> PinCounter.key
+    failures: dict[str, int]  # the same -> the count including this attempt
+    windows: dict[str, dt.datetime]  # the same -> the end of the window it was counted in
+    next_check_before: dt.datetime | None  # the number's slowdown before this attempt
+    next_check_set: dt.datetime | None  # the slowdown this attempt set (None: unchanged)
+
+
+def _slowdown_seconds(on_number: int) -> int:
+    """The wait after the on_number-th wrong PIN: 2, 4, 8 ... seconds (never "1 seconds"),
+    up to the maximum."""
+    return min(2 ** (on_number - PIN_SLOWDOWN_AFTER + 1), PIN_SLOWDOWN_MAX_SECONDS)
+
+
+def _count(key: str, *, now: dt.datetime, window: dt.timedelta) -> None:
+    """failures + 1 on `key` in one UPDATE, never a read and a write: parallel increments
+    cannot be lost. A count at zero or whose window has ended starts a new window at 1, so
+    a window runs from the first failure in it. The row stays locked until the caller's
+    transaction ends."""
+    live = Q(window_ends_at__gt=now, failures__gt=0)
+    changes = {
+        "failures": Case(When(live, then=F("failures") + 1), default=Value(1),
+                         output_field=PositiveIntegerField()),
+        "window_ends_at": Case(When(live, then=F("window_ends_at")),
+                               default=Value(now + window),
+                               output_field=DateTimeField()),
+    }
+    rows = PinCounter.objects.filter(key=key)
+    if rows.update(**changes) == 0:  # a new key: create it at 0 (or meet another's row)
+        PinCounter.objects.bulk_create([PinCounter(key=key, window_ends_at=now + window)],
+                                       ignore_conflicts=True)
+        rows.update(**changes)
+
+
+def _admit(keys: dict[str, str], *, now: dt.datetime) -> _Counted:
+    """Count this attempt on every key, then let it through or refuse it on the counts its
+    own increments returned, all in one transaction: requests sent together are counted
+    one after the other (the rows stay locked until the end; on SQLite the transaction
+    holds the write lock), so a burst never gets more guesses than the limits allow.
+
+    A refused attempt raises inside the transaction, which rolls its counting back: it is
+    not a guess (the PIN is never looked at), so it neither counts nor lengthens a wait.
+    An attempt let through is committed before its PIN is checked, so it stays counted
+    whatever happens next; a right PIN gives it back (`_refund`).
+
+    `durable=True`: this must be the outermost transaction. Inside a caller's transaction
+    the count would be rolled back with it when the wrong PIN raises (draw_request's old
+    bug); Django refuses to nest it (RuntimeError), so that mistake cannot pass unnoticed.
+    """
+    windows = {"pair": dt.timedelta(seconds=PIN_WINDOW_SECONDS),
+               "client": dt.timedelta(seconds=PIN_WINDOW_SECONDS),
+               "number": dt.timedelta(seconds=PIN_SLOWDOWN_WINDOW_SECONDS)}
+    with transaction.atomic(durable=True):
+        # One lock order for every request (by key), so two requests never deadlock.
+        for scope, key in sorted(keys.items(), key=lambda item: item[1]):
+            _count(key, now=now, window=windows[scope])
+        rows = {r.key: r for r in PinCounter.objects.filter(key__in=list(keys.values()))}
+        failures = {scope: rows[key].failures for scope, key in keys.items()}
+        number = rows[keys["number"]]
+        if (failures["pair"] > PIN_MAX_FAILURES
+                or failures["client"] > PIN_CLIENT_MAX_FAILURES):
+            raise DomainError("waitlist.pin_throttled",
+                              _("Too many wrong PINs. Try again in 15 minutes."), status=429)
+        if number.next_check_at is not None and now < number.next_check_at:
+            wait = max(2, math.ceil((number.next_check_at - now).total_seconds()))
+            raise DomainError("waitlist.pin_slowdown",
+                              _("Many wrong PINs were tried for this number, so checks are "
+                                "slowed down. Try again in %(seconds)s seconds.")
+                              % {"seconds": wait}, status=429, details={"retry_after": wait})
+        next_check_set = None
+        if failures["number"] >= PIN_SLOWDOWN_AFTER:
+            # Set now, before the PIN is checked, so that requests arriving meanwhile wait
+            # too; given back if the PIN is right.
+            next_check_set = now + dt.timedelta(seconds=_slowdown_seconds(failures["number"]))
+            PinCounter.objects.filter(pk=number.pk).update(next_check_at=next_check_set)
+    return _Counted(keys=keys, failures=failures,
+                    windows={scope: rows[key].window_ends_at for scope, key in keys.items()},
+                    next_check_before=number.next_check_at, next_check_set=next_check_set)
+
+
+def _refund(counted: _Counted) -> None:
+    """A right PIN: the attempt was no failure. The holder's own earlier typos on this
+    (number, client) pair are forgiven with it (everything counted up to this attempt; a
+    failure counted after it still counts); the client and the number get back one.
+    Only in the window the attempt was counted in; never below zero."""
+    with transaction.atomic(durable=True):
+        for scope, key in sorted(counted.keys.items(), key=lambda item: item[1]):
+            minus = counted.failures["pair"] if scope == "pair" else 1
+            rows = PinCounter.objects.filter(key=key)
+            rows.filter(window_ends_at=counted.windows[scope]).update(
+                failures=Greatest(F("failures") - minus, 0))
+            if scope == "number" and counted.next_check_set is not None:
+                rows.filter(next_check_at=counted.next_check_set).update(
+                    next_check_at=counted.next_check_before)
+
+
+def prune_pin_counters(*, now: dt.datetime | None = None, batch: int = 1000) -> int:
+    """Delete the PIN counters that count nothing (window ended, or back at zero after a
+    right PIN) and slow nothing down any more; returns how many. Run once a minute by
+    `garita worker`. Rows in use at that moment are skipped (SKIP LOCKED), so this never
+    waits for, or deadlocks with, a PIN check; a check that finds its row gone makes it
+    again."""
+    now = now or timezone.now()
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(PinCounter.objects.select_for_update(skip_locked=True)
+                       .filter(Q(window_ends_at__lte=now) | Q(failures=0))
+                       .exclude(next_check_at__gt=now)
+                       .order_by("pk").values_list("pk", flat=True)[:batch])
+            if ids:
+                PinCounter.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+        if len(ids) < batch:
+            return deleted
 
 
 def check_pin(*, port: str | Port, number: int, pin: str, client: str = "",
@@ -457,45 +577,34 @@ def check_pin(*, port: str | Port, number: int, pin: str, client: str = "",
       with retry_after). The holder waits at most that long; a guesser spread over many
       addresses gets at most one guess per such wait.
     Every wrong PIN and every throttle or slowdown that starts is an audit event.
+
+    Each attempt is counted (PinCounter, atomic increments, committed) BEFORE its PIN is
+    checked, and let through or refused on those counts, so requests sent in parallel
+    cannot all slip under a limit; a right PIN gives its count back. Windows are fixed,
+    from the first failure counted in them. Must be called outside any transaction (see
+    `_admit`): draw_request checks the PIN before opening its own.
     """
     wl = waitlist_for_read(port)
     slug = wl.port.slug
     now = at or timezone.now()
     client = client or "anon"
     tag = _client_tag(client)
-    k_pair = f"wl-pin:{slug}:{number}:{tag}"
-    k_client = f"wl-pin-client:{tag}"
-    k_number = f"wl-pin-number:{slug}:{number}"
-    k_next = f"wl-pin-next:{slug}:{number}"
-    if ((cache.get(k_pair) or 0) >= PIN_MAX_FAILURES
-            or (cache.get(k_client) or 0) >= PIN_CLIENT_MAX_FAILURES):
-        raise DomainError("waitlist.pin_throttled",
-                          _("Too many wrong PINs. Try again in 15 minutes."), status=429)
-    next_ok = cache.get(k_next)
-    if next_ok is not None and now.timestamp() < next_ok:
-        wait = max(2, math.ceil(next_ok - now.timestamp()))
-        raise DomainError("waitlist.pin_slowdown",
-                          _("Many wrong PINs were tried for this number, so checks are "
-                            "slowed down. Try again in %(seconds)s seconds.")
-                          % {"seconds": wait}, status=429, details={"retry_after": wait})
+    counted = _admit({"pair": f"pair:{slug}:{number}:{tag}", "client": f"client:{tag}",
+                      "number": f"number:{slug}:{number}"}, now=now)
     g = Group.objects.filter(waitlist_id=wl.pk, number=number).first()
     if g is not None and pin_matches(f"{slug}:{number}", pin.strip(), g.pin_digest):
-        cache.delete(k_pair)  # the holder's own typos no longer count against them
+        _refund(counted)
         return g
-    pair = _bump(k_pair, PIN_WINDOW_SECONDS)
-    per_client = _bump(k_client, PIN_WINDOW_SECONDS)
-    on_number = _bump(k_number, PIN_SLOWDOWN_WINDOW_SECONDS)
+    pair, per_client, on_number = (counted.failures["pair"], counted.failures["client"],
+                                   counted.failures["number"])
     object_id = f"{slug}:{number}"
-    audit.record(actor=None, action="waitlist.pin_failed", object_type="waitlist.group",
-                 object_id=object_id, new={"client": tag, "failures_on_number": on_number})
-    if pair == PIN_MAX_FAILURES or per_client == PIN_CLIENT_MAX_FAILURES:
-        audit.record(actor=None, action="waitlist.pin_throttled", object_type="waitlist.group",
-                     object_id=object_id, new={"client": tag, "per_number": pair,
-                                               "per_client": per_client})
-    if on_number >= PIN_SLOWDOWN_AFTER:
-        # 2, 4, 8 ... seconds (never "1 seconds"), up to the maximum.
-        delay = min(2 ** (on_number - PIN_SLOWDOWN_AFTER + 1), PIN_SLOWDOWN_MAX_SECONDS)
-        cache.set(k_next, now.timestamp() + delay, delay + 60)
+    with transaction.atomic(durable=True):
+        audit.record(actor=None, action="waitlist.pin_failed", object_type="waitlist.group",
+                     object_id=object_id, new={"client": tag, "failures_on_number": on_number})
+        if pair == PIN_MAX_FAILURES or per_client == PIN_CLIENT_MAX_FAILURES:
+            audit.record(actor=None, action="waitlist.pin_throttled",
+                         object_type="waitlist.group", object_id=object_id,
+                         new={"client": tag, "per_number": pair, "per_client": per_client})
         if on_number == PIN_SLOWDOWN_AFTER:
             audit.record(actor=None, action="waitlist.pin_slowdown",
                          object_type="waitlist.group", object_id=object_id,
@@ -511,7 +620,8 @@ def draw_request(*, port: str | Port, number: int, pin: str, client: str = "",
     The PIN is checked before the request's transaction opens: a wrong PIN raises, and
     inside the transaction its failure counters and audit event would be rolled back with
     it (they were: wrong PINs sent as draw requests were neither throttled nor audited).
-    Callers must not wrap it in a transaction of their own, for the same reason.
+    Callers must not wrap it in a transaction of their own, for the same reason (check_pin
+    counts in a durable transaction and raises RuntimeError if one is already open).
     """
     g = check_pin(port=port, number=number, pin=pin, client=client)
     return _draw_request(port=port, group_id=g.pk, at=at)

@@ -170,10 +170,15 @@ def test_the_public_board_speaks_portuguese_and_haitian_creole(board_data, lang,
 
 
 def test_a_slowed_down_number_says_how_long_to_wait_on_the_page_and_in_the_api(board_data):
-    from django.core.cache import cache
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from garita.waitlist.models import PinCounter
 
     # Many wrong PINs from many addresses already: the next one makes a wait of 256 s.
-    cache.set("wl-pin-number:san-ysidro:3", services.PIN_SLOWDOWN_AFTER + 6, 3600)
+    PinCounter.objects.create(key="number:san-ysidro:3", failures=services.PIN_SLOWDOWN_AFTER + 6,
+                              window_ends_at=timezone.now() + dt.timedelta(hours=1))
     Client(REMOTE_ADDR="6.6.6.6").post("/waitlist/san-ysidro/position/",
                                        {"number": "3", "pin": "000000"})
     page = Client(REMOTE_ADDR="10.0.0.7").post("/waitlist/san-ysidro/position/",

@@ -5,7 +5,7 @@ The tasks API has no periodic tasks, so a small scheduler thread enqueues
 it; several `garita worker` processes may run: rows are claimed, never sent twice. The
 scheduler also puts back in the queue the resumable tasks a killed worker left RUNNING, and
 seals the audit read events written without the chain lock (hotline look-ups) into the audit
-chain once a minute.
+chain, and deletes the waitlist's wrong-PIN counters whose window has ended, once a minute.
 """
 
 from __future__ import annotations
@@ -36,6 +36,12 @@ def seal_audit() -> int:
     return seal()
 
 
+def prune_pin_counters() -> int:
+    from garita.waitlist.services import prune_pin_counters
+
+    return prune_pin_counters()
+
+
 class Command(BaseCommand):
     help = "Run the background worker: sends notifications and reminders."
 
@@ -57,6 +63,7 @@ class Command(BaseCommand):
             enqueue_tick_unless_waiting()
             call_command("db_worker", batch=True, **worker_opts)
             seal_audit()
+            prune_pin_counters()
             return
         if not opts["no_scheduler"]:
             every = float(opts["every"])  # type: ignore[arg-type]
@@ -73,6 +80,7 @@ class Command(BaseCommand):
                 requeue_orphaned_tasks()
                 enqueue_tick_unless_waiting()
                 seal_audit()
+                prune_pin_counters()
             except Exception as exc:  # noqa: BLE001 - keep ticking; the worker logs errors
                 self.stderr.write(f"scheduler: {exc}")
             finally:
