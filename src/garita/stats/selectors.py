@@ -234,6 +234,7 @@ def value_labels(dim: str, values: list[Any]) -> dict[Any, str]:
     from garita.hearings.models import Court, HearingLocation
 
     ids = [v for v in values if v]
+    names: dict[Any, str]
     if dim == "court":
         names = dict(Court.objects.filter(pk__in=ids).values_list("id", "name"))
     elif dim == "location":
