@@ -7,6 +7,7 @@ input), shows the translated reason on the page, and writes nothing.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from garita.audit.models import AuditEvent
-from garita.hearings import domain, services
+from garita.hearings import domain, selectors, services
 from garita.hearings.models import EscortRun, Hearing, PortHearingSettings
 from garita.notices import services as notices
 from tests.factories import make_case
@@ -336,3 +337,50 @@ def test_an_officer_with_a_port_goes_straight_to_its_hearing_day(courts, make_us
     r = logged_in(officer).get(reverse("hearings:hearing_day"))
     assert r.status_code == 302
     assert r["Location"] == reverse("hearings:port_day", args=["san-ysidro"])
+
+
+# --- times on the pages ------------------------------------------------------------------
+
+
+def test_the_pages_show_each_time_where_it_happens(clerk, officer, judge, courts):
+    """Report and check-in times in the port's zone, hearing and arrival in the court's."""
+    h = hearing_this_morning(clerk, officer)
+    services.hearing_check_in(actor=officer, hearing=h, at=h.report_at + dt.timedelta(minutes=5))
+    run = services.escort_run_start(actor=officer, hearings=[Hearing.objects.get(pk=h.pk)],
+                                    departed_at=h.report_at + dt.timedelta(minutes=30))
+    services.escort_run_arrive(actor=officer, run=run,
+                               arrived_at=h.starts_at + dt.timedelta(minutes=7))
+    h.refresh_from_db()
+    court = domain.zone(h.location.tz)
+
+    def at(value: dt.datetime, tz: Any, fmt: str) -> str:
+        return value.astimezone(tz).strftime(fmt)
+
+    page = logged_in(judge).get(reverse("hearings:case", args=[h.case.a_number])).content.decode()
+    assert at(h.starts_at, court, "%Y-%m-%d %H:%M") in page
+    assert at(h.report_at, TIJUANA, "%Y-%m-%d %H:%M") in page
+    assert f"Checked in {at(h.checked_in_at, TIJUANA, '%Y-%m-%d %H:%M')}" in page
+    assert f"left {at(run.departed_at, TIJUANA, '%H:%M')}" in page
+    assert f"Arrived at court {at(h.arrived_at_court_at, court, '%H:%M')}" in page
+    # The sessions a continued hearing may go to, each at its location's time.
+    session = selectors.open_sessions(judge, court_ids={h.court_id}, date_from=timezone.now(),
+                                      date_to=timezone.now() + dt.timedelta(days=120))[0]
+    option = (f'<option value="{session.pk}">'
+              f'{at(session.starts_at, domain.zone(session.location.tz), "%Y-%m-%d %H:%M")} · ')
+    assert option in page
+
+    page = logged_in(clerk).get(reverse("hearings:docket", args=[h.session_id])).content.decode()
+    assert (f"<td>{at(h.checked_in_at, TIJUANA, '%H:%M')}</td><td>{run.sequence}</td>\n"
+            f"<td>{at(h.arrived_at_court_at, court, '%H:%M')}") in page
+
+    page = logged_in(officer).get(port_day_url(h)).content.decode()
+    assert f"<td>{at(h.report_at, TIJUANA, '%H:%M')}</td>" in page
+    assert f'<span class="checked-in">{at(h.checked_in_at, TIJUANA, "%H:%M")}</span>' in page
+    assert f"<td>{run.sequence}</td><td>1</td><td>{at(run.departed_at, TIJUANA, '%H:%M')}</td>" \
+        in page
+
+    page = logged_in(clerk).get(reverse("hearings:schedule") + "?court=san-diego").content.decode()
+    first = selectors.sessions_list(clerk, court_slug="san-diego", date_from=timezone.now(),
+                                    date_to=timezone.now() + dt.timedelta(days=45), limit=1)[0]
+    assert (f'{first.pk}</a></td><td>'
+            f'{at(first.starts_at, domain.zone(first.location.tz), "%Y-%m-%d %H:%M")}') in page
