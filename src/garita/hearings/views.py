@@ -45,6 +45,19 @@ if TYPE_CHECKING:
 # the place they happen (the court's location, or the port), next to the row itself.
 
 
+class _ShownTime(dt.datetime):
+    # The template engine shows an aware datetime in the current time zone (TIME_ZONE,
+    # Tijuana) unless it says otherwise, as the `timezone` filter's results do.
+    convert_to_local_time = False
+
+
+def _shown(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """`value` at `tz`'s time, which the templates show as it is."""
+    v = value.astimezone(tz)
+    return _ShownTime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond,
+                      v.tzinfo, fold=v.fold)
+
+
 @dataclass(frozen=True)
 class SessionRow:
     session: BookedSession
@@ -52,7 +65,7 @@ class SessionRow:
 
 
 def _session_rows(sessions: Iterable[BookedSession]) -> list[SessionRow]:
-    return [SessionRow(s, s.starts_at.astimezone(domain.zone(s.location.tz))) for s in sessions]
+    return [SessionRow(s, _shown(s.starts_at, domain.zone(s.location.tz))) for s in sessions]
 
 
 @dataclass(frozen=True)
@@ -155,7 +168,7 @@ def _case_hearing_row(h: Hearing, *, now: dt.datetime, can_outcome: bool) -> Cas
     report_port = h.report_port
     local_report, port_tz = None, ""
     if h.report_at and report_port is not None:
-        local_report = h.report_at.astimezone(domain.zone(report_port.timezone))
+        local_report = _shown(h.report_at, domain.zone(report_port.timezone))
         port_tz = report_port.timezone
     ptz = domain.zone(report_port.timezone if report_port else h.case.port.timezone)
     escort = h.escort_run
@@ -164,13 +177,13 @@ def _case_hearing_row(h: Hearing, *, now: dt.datetime, can_outcome: bool) -> Cas
     explain_absence = h.status == "scheduled" and is_past and can_outcome
     return CaseHearingRow(
         hearing=h,
-        local_start=h.starts_at.astimezone(domain.zone(h.location.tz)),
+        local_start=_shown(h.starts_at, domain.zone(h.location.tz)),
         local_report=local_report,
         port_tz=port_tz,
-        local_checkin=h.checked_in_at.astimezone(ptz) if h.checked_in_at else None,
-        local_departed=(escort.departed_at.astimezone(ptz)
+        local_checkin=_shown(h.checked_in_at, ptz) if h.checked_in_at else None,
+        local_departed=(_shown(escort.departed_at, ptz)
                         if escort and escort.departed_at else None),
-        local_arrival=(h.arrived_at_court_at.astimezone(domain.zone(h.location.tz))
+        local_arrival=(_shown(h.arrived_at_court_at, domain.zone(h.location.tz))
                        if h.arrived_at_court_at else None),
         is_past=is_past,
         rescission_days_left=((h.rescission_deadline - now.date()).days
@@ -321,13 +334,13 @@ def docket(request: HttpRequest, session_id: int) -> HttpResponse:
     tz = domain.zone(session.location.tz)
     rows = [DocketRow(
         hearing=h,
-        local_checkin=(h.checked_in_at.astimezone(domain.zone(h.report_port.timezone))
+        local_checkin=(_shown(h.checked_in_at, domain.zone(h.report_port.timezone))
                        if h.checked_in_at and h.report_port is not None else None),
-        local_arrival=h.arrived_at_court_at.astimezone(tz) if h.arrived_at_court_at else None,
+        local_arrival=_shown(h.arrived_at_court_at, tz) if h.arrived_at_court_at else None,
     ) for h in hearings]
     return render(request, "hearings/docket.html", {
         "session": session, "hearings": hearings, "rows": rows, "error": error,
-        "local_start": session.starts_at.astimezone(tz),
+        "local_start": _shown(session.starts_at, tz),
         "can_arrive": has(request.user, Permission.HEARING_RECORD_OUTCOME)
         or has(request.user, Permission.PORT_CHECKIN),
     }, status=error.status if error else 200)
@@ -378,10 +391,10 @@ def port_day(request: HttpRequest, port_slug: str) -> HttpResponse:
     hearings: list[Hearing] = ctx["hearings"]
     rows = [PortDayRow(
         hearing=h,
-        local_report=h.report_at.astimezone(ptz) if h.report_at else None,
-        local_start=h.starts_at.astimezone(domain.zone(h.location.tz)),
-        local_checkin=h.checked_in_at.astimezone(ptz) if h.checked_in_at else None,
-        local_arrival=(h.arrived_at_court_at.astimezone(domain.zone(h.location.tz))
+        local_report=_shown(h.report_at, ptz) if h.report_at else None,
+        local_start=_shown(h.starts_at, domain.zone(h.location.tz)),
+        local_checkin=_shown(h.checked_in_at, ptz) if h.checked_in_at else None,
+        local_arrival=(_shown(h.arrived_at_court_at, domain.zone(h.location.tz))
                        if h.arrived_at_court_at else None),
         can_escort=(h.status == "scheduled" and h.checked_in_at is not None
                     and h.escort_run_id is None),
@@ -389,8 +402,8 @@ def port_day(request: HttpRequest, port_slug: str) -> HttpResponse:
     runs: list[EscortRun] = ctx["runs"]
     run_rows = [RunRow(
         run=r,
-        local_departed=r.departed_at.astimezone(ptz) if r.departed_at else None,
-        local_arrived=r.arrived_at.astimezone(ptz) if r.arrived_at else None,
+        local_departed=_shown(r.departed_at, ptz) if r.departed_at else None,
+        local_arrived=_shown(r.arrived_at, ptz) if r.arrived_at else None,
     ) for r in runs]
     failed = set(error.details.get("hearings", [])) if error else set()
     return render(request, "hearings/port_day.html", {
