@@ -17,12 +17,14 @@ tests drive the stack that production runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.module_loading import import_string
 
 
@@ -38,12 +40,15 @@ class WebhookStackMixin(BaseHandler):
     process_template_response and process_exception hooks are registered in the same order.
     """
 
+    # BaseHandler's private view step, which django-stubs leaves undeclared.
+    _get_response: Callable[[HttpRequest], HttpResponseBase]
+
     def load_middleware(self, is_async: bool = False) -> None:
         if is_async:  # pragma: no cover - the webhooks are served by the WSGI application
             raise NotImplementedError("the webhook stack is synchronous")
-        self._view_middleware = []
-        self._template_response_middleware = []
-        self._exception_middleware = []
+        self._view_middleware: list[Callable[..., Any]] = []
+        self._template_response_middleware: list[Callable[..., Any]] = []
+        self._exception_middleware: list[Callable[..., Any]] = []
         handler = convert_exception_to_response(self._get_response)
         for path in reversed(settings.GARITA_WEBHOOK_MIDDLEWARE):
             mw = import_string(path)(handler)

@@ -19,7 +19,7 @@ from csp.utils import build_policy
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -109,7 +109,7 @@ class DefaultLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         translation.activate(settings.LANGUAGE_CODE)
-        request.LANGUAGE_CODE = settings.LANGUAGE_CODE  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = settings.LANGUAGE_CODE
         return self.get_response(request)
 
 
@@ -154,7 +154,8 @@ class CachedCSPMiddleware(CSPMiddleware):
     mirrors (tests compare the headers of both).
     """
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(self, request: HttpRequest,
+                         response: HttpResponseBase) -> HttpResponseBase:
         if response.status_code in (500, 404) and settings.DEBUG:
             return response
         for report_only, header, setting, exempt_attr in _CSP_HEADERS:
@@ -171,7 +172,8 @@ class CachedCSPMiddleware(CSPMiddleware):
                 self._csp_nonce_post_response)
         return response
 
-    def _policy(self, request: HttpRequest, response: HttpResponse, report_only: bool) -> str:
+    def _policy(self, request: HttpRequest, response: HttpResponseBase,
+                report_only: bool) -> str:
         parts = self.get_policy_parts(request=request, response=response,
                                       report_only=report_only)
         if (parts.config is not None or parts.update is not None

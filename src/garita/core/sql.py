@@ -19,8 +19,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Field
 
 _native: dict[str, str] = {}
+
+
+def column(field: Field[Any, Any]) -> str:
+    """A concrete field's column name (Django calls a field concrete when it has one)."""
+    assert field.column is not None, f"{field} is not a concrete field"
+    return field.column
 
 
 def _native_sql(db: Any, sql: str) -> str:

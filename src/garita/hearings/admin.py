@@ -142,7 +142,8 @@ class PortHearingSettingsForm(forms.ModelForm):
                   "escort_runs_per_morning"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # a ModelForm's clean() returns its cleaned_data
+        data = self.cleaned_data
         loc, court = data.get("location"), data.get("court")
         if loc is not None and court is not None and loc.court_id != court.pk:
             self.add_error("location", _("This location belongs to another court."))

@@ -43,13 +43,13 @@ class HearingOut(Schema):
 
 def hearing_out(h: Hearing) -> dict[str, Any]:
     tz = h.location.tz
-    port_tz = h.report_port.timezone if h.report_port_id else tz
+    port_tz = h.report_port.timezone if h.report_port is not None else tz
     return {
         "id": h.pk, "a_number": h.case.a_number, "status": h.status, "calendar": h.calendar,
         "court": h.court.slug, "location": h.location.name, "session": h.session_id,
         "starts_at": selectors.local_iso(h.starts_at, tz),
         "report_at": selectors.local_iso(h.report_at, port_tz) or None,
-        "report_port": h.report_port.slug if h.report_port_id else None,
+        "report_port": h.report_port.slug if h.report_port is not None else None,
         "interpreter": h.interpreter_mode, "outcome": h.outcome, "relief": h.relief,
         "noticed_at": h.noticed_at.isoformat() if h.noticed_at else None,
         "checked_in_at": h.checked_in_at.isoformat() if h.checked_in_at else None,

@@ -16,6 +16,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 
+from garita.core.sql import column
+
 
 class RawJSON(str):
     """JSON already serialised once (the same content shared by several rows)."""
@@ -67,7 +69,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str],
         return 0
     fields = {f.attname: f for f in model._meta.concrete_fields}
     adapters = [_adapter(fields[c]) for c in columns]
-    cols = ", ".join(connection.ops.quote_name(fields[c].column) for c in columns)
+    cols = ", ".join(connection.ops.quote_name(column(fields[c])) for c in columns)
     table = connection.ops.quote_name(model._meta.db_table)
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     # SQLite caps bound variables per statement; keep every chunk well under it.

@@ -221,7 +221,7 @@ def _set_case_states(ctx: SeedContext, info: dict[int, tuple[Any, ...]],
     params = []
     for cid in by_case:
         status = info[cid][3]
-        target = CaseStatus.RETURNED_TO_MEXICO if status == CaseStatus.AMENABLE else (
+        target: str = CaseStatus.RETURNED_TO_MEXICO if status == CaseStatus.AMENABLE else (
             CaseStatus.IN_PROCEEDINGS)
         target = final_status.get(cid, target)
         pin = new_pin(ctx.rng)

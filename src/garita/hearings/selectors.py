@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +27,15 @@ from garita.hearings.models import (
 )
 from garita.intake.models import Case
 from garita.intake.selectors import case_get_for, cases_visible_to
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Booked(TypedDict):
+        booked: int  # its scheduled hearings
+
+    # A court session annotated with how many hearings it holds (sessions_list).
+    BookedSession = WithAnnotations[CourtSession, _Booked]
 
 EXPORT_COLUMNS = ["a_number", "family_unit", "language", "served_at", "hearing_at", "court",
                   "location", "session", "calendar", "judge", "interpreter", "report_at", "port"]
@@ -110,7 +119,7 @@ def session_docket(actor: Any, *, session_id: int) -> tuple[CourtSession, list[H
 
 def sessions_list(actor: Any, *, court_slug: str | None = None, date_from: dt.datetime | None
                   = None, date_to: dt.datetime | None = None, limit: int = 200
-                  ) -> QuerySet[CourtSession]:
+                  ) -> QuerySet[BookedSession]:
     require(actor, Permission.CASE_VIEW)
     qs = CourtSession.objects.select_related("location__court", "judge").annotate(
         booked=Count("hearings", filter=Q(hearings__status=HearingStatus.SCHEDULED)))
@@ -124,7 +133,7 @@ def sessions_list(actor: Any, *, court_slug: str | None = None, date_from: dt.da
 
 
 def open_sessions(actor: Any, *, court_ids: Iterable[int], date_from: dt.datetime,
-                  date_to: dt.datetime, limit: int = 400) -> list[CourtSession]:
+                  date_to: dt.datetime, limit: int = 400) -> list[BookedSession]:
     """Sessions of these courts not cancelled and not full: where a hearing may continue."""
     require(actor, Permission.CASE_VIEW)
     qs = (CourtSession.objects.filter(location__court__in=list(court_ids), cancelled=False,

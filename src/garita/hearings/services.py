@@ -380,6 +380,7 @@ def escort_run_start(*, actor: Any, hearings: Sequence[Hearing],
     if departed > now + domain.CLOCK_SKEW:
         raise refusal("escort.departure_in_future", "departed_at")
     port = locked[ids[0]].report_port
+    assert port is not None  # escort_run_problem refuses anyone without a port to report at
     day = departed.astimezone(domain.zone(port.timezone)).date()
     seq = (EscortRun.objects.select_for_update().filter(port=port, date=day)
            .order_by("-sequence").values_list("sequence", flat=True).first() or 0) + 1
@@ -434,7 +435,7 @@ def hearing_arrive_at_court(*, actor: Any, hearing: Hearing,
     return h
 
 
-OUTCOME_STATUS = {
+OUTCOME_STATUS: dict[str, CaseStatus] = {
     Outcome.RELIEF_GRANTED: CaseStatus.RELIEF_GRANTED,
     Outcome.REMOVAL_ORDERED: CaseStatus.REMOVAL_ORDERED,
     Outcome.REMOVAL_IN_ABSENTIA: CaseStatus.REMOVAL_ORDERED_IN_ABSENTIA,

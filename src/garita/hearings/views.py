@@ -9,8 +9,9 @@ again, the translated reason on top and nothing written.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,6 +36,78 @@ from garita.hearings.models import (
 )
 from garita.intake.selectors import case_get_for
 from garita.notices.models import Acknowledgement, Notice, ServiceMethod
+
+if TYPE_CHECKING:
+    from garita.hearings.selectors import BookedSession
+
+
+# --- what the pages show of a hearing, a session or an escort run: times in the zone of
+# the place they happen (the court's location, or the port), next to the row itself.
+
+
+class _ShownTime(dt.datetime):
+    # The template engine shows an aware datetime in the current time zone (TIME_ZONE,
+    # Tijuana) unless it says otherwise, as the `timezone` filter's results do.
+    convert_to_local_time = False
+
+
+def _shown(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """`value` at `tz`'s time, which the templates show as it is."""
+    v = value.astimezone(tz)
+    return _ShownTime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond,
+                      v.tzinfo, fold=v.fold)
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    session: BookedSession
+    local_start: dt.datetime
+
+
+def _session_rows(sessions: Iterable[BookedSession]) -> list[SessionRow]:
+    return [SessionRow(s, _shown(s.starts_at, domain.zone(s.location.tz))) for s in sessions]
+
+
+@dataclass(frozen=True)
+class CaseHearingRow:
+    """A hearing on the case page; the last two only for a past, scheduled hearing seen
+    by someone who may record its outcome."""
+
+    hearing: Hearing
+    local_start: dt.datetime
+    local_report: dt.datetime | None
+    port_tz: str
+    local_checkin: dt.datetime | None
+    local_departed: dt.datetime | None
+    local_arrival: dt.datetime | None
+    is_past: bool
+    rescission_days_left: int | None
+    absence_refusal: DomainError | None = None
+    in_absentia_reasons: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DocketRow:
+    hearing: Hearing
+    local_checkin: dt.datetime | None  # port time
+    local_arrival: dt.datetime | None  # court time
+
+
+@dataclass(frozen=True)
+class PortDayRow:
+    hearing: Hearing
+    local_report: dt.datetime | None
+    local_start: dt.datetime
+    local_checkin: dt.datetime | None
+    local_arrival: dt.datetime | None
+    can_escort: bool
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run: EscortRun
+    local_departed: dt.datetime | None
+    local_arrived: dt.datetime | None
 
 
 def _int(request: HttpRequest, name: str) -> int:
@@ -61,36 +134,17 @@ def _case_context(request: HttpRequest, a_number: str) -> dict[str, Any]:
     history = selectors.case_history(request.user, a_number=a_number)
     now = timezone.now()
     user = request.user
-    hearings = history["hearings"]
+    hearings: list[Hearing] = history["hearings"]
     can_outcome = has(user, Permission.HEARING_RECORD_OUTCOME)
-    for h in hearings:
-        h.local_start = h.starts_at.astimezone(domain.zone(h.location.tz))
-        if h.report_at and h.report_port:
-            h.local_report = h.report_at.astimezone(domain.zone(h.report_port.timezone))
-            h.port_tz = h.report_port.timezone
-        ptz = domain.zone(h.report_port.timezone if h.report_port else h.case.port.timezone)
-        h.local_checkin = h.checked_in_at.astimezone(ptz) if h.checked_in_at else None
-        h.local_departed = (h.escort_run.departed_at.astimezone(ptz)
-                            if h.escort_run and h.escort_run.departed_at else None)
-        h.local_arrival = (h.arrived_at_court_at.astimezone(domain.zone(h.location.tz))
-                           if h.arrived_at_court_at else None)
-        h.is_past = h.starts_at <= now
-        if h.rescission_deadline:
-            h.rescission_days_left = (h.rescission_deadline - now.date()).days
-        if h.status == "scheduled" and h.is_past and can_outcome:
-            # Say before anyone tries why an absence cannot be recorded.
-            h.absence_refusal = services.absence_refusal(h)
-            h.in_absentia_reasons = [services.NOT_PROVEN_REASONS.get(c, c)
-                                     for c in services.in_absentia_blockers(h)]
-    continuance_sessions = []
-    if can_outcome and any(h.status == "scheduled" and h.is_past for h in hearings):
-        continuance_sessions = selectors.open_sessions(
+    rows = [_case_hearing_row(h, now=now, can_outcome=can_outcome) for h in hearings]
+    continuance_sessions: list[SessionRow] = []
+    if can_outcome and any(r.hearing.status == "scheduled" and r.is_past for r in rows):
+        continuance_sessions = _session_rows(selectors.open_sessions(
             user, court_ids={h.court_id for h in hearings}, date_from=now,
-            date_to=now + dt.timedelta(days=120))
-        for s in continuance_sessions:
-            s.local_start = s.starts_at.astimezone(domain.zone(s.location.tz))
+            date_to=now + dt.timedelta(days=120)))
     return {
         **history,
+        "hearing_rows": rows,
         "now": now,
         "outcomes": Outcome.choices,
         "reliefs": Relief.choices,
@@ -108,6 +162,37 @@ def _case_context(request: HttpRequest, a_number: str) -> dict[str, Any]:
         "can_return": has(user, Permission.NOTICE_ISSUE) and history["case"].status == "nta_issued"
         and any(n.kind == "nta" and n.served_at for n in history["notices"]),
     }
+
+
+def _case_hearing_row(h: Hearing, *, now: dt.datetime, can_outcome: bool) -> CaseHearingRow:
+    report_port = h.report_port
+    local_report, port_tz = None, ""
+    if h.report_at and report_port is not None:
+        local_report = _shown(h.report_at, domain.zone(report_port.timezone))
+        port_tz = report_port.timezone
+    ptz = domain.zone(report_port.timezone if report_port else h.case.port.timezone)
+    escort = h.escort_run
+    is_past = h.starts_at <= now
+    # Say before anyone tries why an absence cannot be recorded.
+    explain_absence = h.status == "scheduled" and is_past and can_outcome
+    return CaseHearingRow(
+        hearing=h,
+        local_start=_shown(h.starts_at, domain.zone(h.location.tz)),
+        local_report=local_report,
+        port_tz=port_tz,
+        local_checkin=_shown(h.checked_in_at, ptz) if h.checked_in_at else None,
+        local_departed=(_shown(escort.departed_at, ptz)
+                        if escort and escort.departed_at else None),
+        local_arrival=(_shown(h.arrived_at_court_at, domain.zone(h.location.tz))
+                       if h.arrived_at_court_at else None),
+        is_past=is_past,
+        rescission_days_left=((h.rescission_deadline - now.date()).days
+                              if h.rescission_deadline else None),
+        absence_refusal=services.absence_refusal(h) if explain_absence else None,
+        in_absentia_reasons=[services.NOT_PROVEN_REASONS.get(c, c)
+                             for c in services.in_absentia_blockers(h)]
+        if explain_absence else [],
+    )
 
 
 @login_required
@@ -173,7 +258,7 @@ def _return(request: HttpRequest, case: Any) -> Any:
 @action("check_in")
 def _check_in(request: HttpRequest, case: Any) -> Any:
     h = _case_hearing(request, case)
-    tz = h.report_port.timezone if h.report_port_id else case.port.timezone
+    tz = h.report_port.timezone if h.report_port is not None else case.port.timezone
     services.hearing_check_in(actor=request.user, hearing=h,
                               at=_aware(request.POST.get("at", ""), tz))
     return _("Check-in recorded.")
@@ -247,13 +332,15 @@ def docket(request: HttpRequest, session_id: int) -> HttpResponse:
             error = exc
     session, hearings = selectors.session_docket(request.user, session_id=session_id)
     tz = domain.zone(session.location.tz)
-    for h in hearings:
-        h.local_arrival = h.arrived_at_court_at.astimezone(tz) if h.arrived_at_court_at else None
-        h.local_checkin = (h.checked_in_at.astimezone(domain.zone(h.report_port.timezone))
-                           if h.checked_in_at and h.report_port_id else None)
+    rows = [DocketRow(
+        hearing=h,
+        local_checkin=(_shown(h.checked_in_at, domain.zone(h.report_port.timezone))
+                       if h.checked_in_at and h.report_port is not None else None),
+        local_arrival=_shown(h.arrived_at_court_at, tz) if h.arrived_at_court_at else None,
+    ) for h in hearings]
     return render(request, "hearings/docket.html", {
-        "session": session, "hearings": hearings, "error": error,
-        "local_start": session.starts_at.astimezone(tz),
+        "session": session, "hearings": hearings, "rows": rows, "error": error,
+        "local_start": _shown(session.starts_at, tz),
         "can_arrive": has(request.user, Permission.HEARING_RECORD_OUTCOME)
         or has(request.user, Permission.PORT_CHECKIN),
     }, status=error.status if error else 200)
@@ -301,22 +388,29 @@ def port_day(request: HttpRequest, port_slug: str) -> HttpResponse:
             error = exc
     ctx = selectors.port_day(request.user, port=port, day=day)
     ptz = domain.zone(port.timezone)
-    for h in ctx["hearings"]:
-        h.local_report = h.report_at.astimezone(ptz) if h.report_at else None
-        h.local_start = h.starts_at.astimezone(domain.zone(h.location.tz))
-        h.local_checkin = h.checked_in_at.astimezone(ptz) if h.checked_in_at else None
-        h.local_arrival = (h.arrived_at_court_at.astimezone(domain.zone(h.location.tz))
-                           if h.arrived_at_court_at else None)
-        h.can_escort = (h.status == "scheduled" and h.checked_in_at is not None
-                        and h.escort_run_id is None)
-    for r in ctx["runs"]:
-        r.local_departed = r.departed_at.astimezone(ptz) if r.departed_at else None
-        r.local_arrived = r.arrived_at.astimezone(ptz) if r.arrived_at else None
+    hearings: list[Hearing] = ctx["hearings"]
+    rows = [PortDayRow(
+        hearing=h,
+        local_report=_shown(h.report_at, ptz) if h.report_at else None,
+        local_start=_shown(h.starts_at, domain.zone(h.location.tz)),
+        local_checkin=_shown(h.checked_in_at, ptz) if h.checked_in_at else None,
+        local_arrival=(_shown(h.arrived_at_court_at, domain.zone(h.location.tz))
+                       if h.arrived_at_court_at else None),
+        can_escort=(h.status == "scheduled" and h.checked_in_at is not None
+                    and h.escort_run_id is None),
+    ) for h in hearings]
+    runs: list[EscortRun] = ctx["runs"]
+    run_rows = [RunRow(
+        run=r,
+        local_departed=_shown(r.departed_at, ptz) if r.departed_at else None,
+        local_arrived=_shown(r.arrived_at, ptz) if r.arrived_at else None,
+    ) for r in runs]
     failed = set(error.details.get("hearings", [])) if error else set()
     return render(request, "hearings/port_day.html", {
         **ctx, "port": port, "day": day, "error": error, "failed": failed,
+        "hearing_rows": rows, "run_rows": run_rows,
         "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
-        "waiting": [h for h in ctx["hearings"] if h.can_escort],
+        "waiting": [r for r in rows if r.can_escort],
     }, status=error.status if error else 200)
 
 
@@ -366,10 +460,9 @@ def schedule_page(request: HttpRequest) -> HttpResponse:
         return redirect("hearings:schedule")
     court = request.GET.get("court") or None
     now = timezone.now()
-    sessions = list(selectors.sessions_list(request.user, court_slug=court, date_from=now,
-                                            date_to=now + dt.timedelta(days=45), limit=60))
-    for s in sessions:
-        s.local_start = s.starts_at.astimezone(domain.zone(s.location.tz))
+    sessions = _session_rows(selectors.sessions_list(
+        request.user, court_slug=court, date_from=now, date_to=now + dt.timedelta(days=45),
+        limit=60))
     return render(request, "hearings/schedule.html", {
         "cases": selectors.unscheduled_cases(request.user),
         "sessions": sessions, "courts": Court.objects.all(), "court": court,
@@ -439,11 +532,12 @@ def _reschedule_form(request: HttpRequest) -> tuple[services.RescheduleFilter,
                           field="date")
     if kind == "plus_days" and not 0 < days <= 730:
         raise DomainError("reschedule.bad_days", _("Give between 1 and 730 days."), field="days")
-    if date("date_from") and date("date_to") and date("date_to") < date("date_from"):
+    date_from, date_to = date("date_from"), date("date_to")
+    if date_from and date_to and date_to < date_from:
         raise DomainError("reschedule.bad_range", _("The range ends before it starts."),
                           field="date_to")
     return (services.RescheduleFilter(court_id=court.pk if court else None,
-                                      date_from=date("date_from"), date_to=date("date_to"),
+                                      date_from=date_from, date_to=date_to,
                                       calendar=p.get("calendar", "")),
             domain.RescheduleRule(kind, date=date("date"), days=days))
 

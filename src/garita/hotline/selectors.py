@@ -66,7 +66,7 @@ def _load() -> dict[str, Any]:
         langs = list(HotlineLanguage.objects.filter(active=True).order_by("digit"))
     recs: dict[int, dict[str, PromptRecording]] = {}
     for r in PromptRecording.objects.filter(language__in=langs):
-        recs.setdefault(r.language_id, {})[r.prompt] = r  # type: ignore[attr-defined]
+        recs.setdefault(r.language_id, {})[r.prompt] = r
     _cache.update(at=time.monotonic(), langs=langs, recs=recs)
     return _cache
 

@@ -121,7 +121,7 @@ def status_callback(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-def prompt_audio(request: HttpRequest, pk: int) -> HttpResponse:
+def prompt_audio(request: HttpRequest, pk: int) -> FileResponse:
     """A recorded prompt, public so that Twilio can fetch it for <Play>."""
     rec = get_object_or_404(PromptRecording, pk=pk)
     if not rec.audio:

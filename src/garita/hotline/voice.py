@@ -20,6 +20,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import translation
+from django.utils.encoding import force_bytes
 
 from garita.hotline import domain, render, services
 from garita.hotline.models import HotlineLanguage, PromptRecording
@@ -60,7 +61,7 @@ def twiml(response: TwimlResponse) -> HttpResponse:
 
 
 def _repeat_keys() -> list[bytes]:
-    return [hashlib.sha256(f"{REPEAT_SALT}:{secret}".encode()).digest()
+    return [hashlib.sha256(f"{REPEAT_SALT}:".encode() + force_bytes(secret)).digest()
             for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
 
 
@@ -270,6 +271,7 @@ def _answer(sp: Speaker, result: services.LookupResult) -> HttpResponse:
         if rec is not None:
             sp.say(r, "", f"answer.{st.key}")
         r.say(text, language=sp.lang.voice_language, voice=sp.lang.voice or None)
+    assert result.case_id is not None  # only a FOUND result is answered, and it names its case
     token = repeat_token(result.case_id)
     g = r.gather(num_digits=1, action=_url("hotline:voice_repeat", lang=sp.lang.code, t=token),
                  method="POST", timeout=8)

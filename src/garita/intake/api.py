@@ -100,7 +100,7 @@ def _address_out(a: Address) -> dict[str, Any]:
     return {
         "id": a.pk, "line1": a.line1, "neighborhood": a.neighborhood, "city": a.city,
         "state": a.state, "country": a.country, "postal_code": a.postal_code,
-        "shelter": a.shelter.name if a.shelter_id else None,
+        "shelter": a.shelter.name if a.shelter is not None else None,
         "is_placeholder": a.is_placeholder, "placeholder_reasons": a.placeholder_reasons,
         "given_at": a.given_at,
     }
@@ -146,7 +146,7 @@ def _appearance_out(a: Appearance) -> dict[str, Any]:
 
 def _consent_out(c: Consent) -> dict[str, Any]:
     return {"id": c.pk, "grantee_type": c.grantee_type,
-            "shelter": c.shelter.name if c.shelter_id else None,
+            "shelter": c.shelter.name if c.shelter is not None else None,
             "representative_id": c.representative_id, "given_at": c.given_at,
             "revoked_at": c.revoked_at}
 

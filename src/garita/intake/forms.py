@@ -83,7 +83,9 @@ class EncounterForm(forms.Form):
 
     def __init__(self, *args: Any, ports: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["port"].choices = ports
+        port = self.fields["port"]
+        assert isinstance(port, forms.ChoiceField)  # declared above
+        port.choices = ports
 
     def contacts(self) -> tuple[list[dict[str, Any]], list[str]]:
         """The contact points typed, and for each the form field it came from."""
@@ -119,7 +121,9 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["nationality"].choices = nationality_choices()
+        nationality = self.fields["nationality"]
+        assert isinstance(nationality, forms.ChoiceField)  # declared above
+        nationality.choices = nationality_choices()
 
     def languages(self) -> list[str]:
         first = self.cleaned_data.get("primary_language") or ""

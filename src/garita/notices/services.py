@@ -60,7 +60,7 @@ def hearing_content(h: Hearing, *, case: Case | None = None) -> dict[str, Any]:
         "court_address": h.court.address,
         "location_name": loc.name,
         "location_address": loc.address,
-        "video_from": loc.video_to_court.name if loc.video_to_court_id else "",
+        "video_from": loc.video_to_court.name if loc.video_to_court is not None else "",
         "calendar": h.calendar,
         "hearing_id": h.pk,
         "interpreter": h.interpreter_mode,
@@ -231,7 +231,7 @@ def hearing_notices_bulk(*, moves: Sequence[tuple[dict[str, Any], Any]], actor: 
             "court_name": loc.court.name, "court_address": loc.court.address,
             "location_name": loc.name,
             "location_address": loc.address,
-            "video_from": loc.video_to_court.name if loc.video_to_court_id else "",
+            "video_from": loc.video_to_court.name if loc.video_to_court is not None else "",
             "calendar": d["calendar"], "hearing_id": d["id"], "interpreter": a.interpreter_mode,
             "previous_at": d["starts_at"].isoformat(), "reason": batch.reason,
         }

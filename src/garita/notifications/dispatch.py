@@ -100,10 +100,10 @@ def _skip_reason(n: Notification) -> str:
         return "opted_out"
     if n.case_id is None:  # a waitlist group's message: only the opt-out list applies
         return ""
-    if n.recipient_kind == RecipientKind.PERSON and n.case.contacts.filter(
-        value=n.to_address, opted_out_at__isnull=False
-    ).exists():
-        return "opted_out"
+    if n.recipient_kind == RecipientKind.PERSON:
+        assert n.case is not None  # case_id checked above
+        if n.case.contacts.filter(value=n.to_address, opted_out_at__isnull=False).exists():
+            return "opted_out"
     h = n.hearing
     if h is not None:
         if n.event in s.REMINDER_EVENTS:
@@ -126,7 +126,7 @@ def send_one(n: Notification, me: str, now: dt.datetime) -> str:
         _finish(n, me, status=NotificationStatus.CANCELLED, cancel_reason=reason,
                 lease_until=None)
         return "cancelled"
-    if n.channel == Channel.VOICE and not n.urgent and n.case_id is not None:
+    if n.channel == Channel.VOICE and not n.urgent and n.case is not None:
         until = quiet_until(now, n.case.port.timezone)
         if until is not None:
             _finish(n, me, status=NotificationStatus.QUEUED, send_after=until, lease_until=None,

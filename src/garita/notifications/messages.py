@@ -59,6 +59,8 @@ def render(n: Notification) -> Rendered:
 
 
 def _render(n: Notification) -> Rendered:
+    # Not a waitlist group's message (render), so it has a case (notification_case_xor_...).
+    assert n.case is not None
     a_number = n.case.a_number
     label = mask_anumber(a_number) if n.recipient_kind == RecipientKind.PERSON else (
         format_anumber(a_number))

@@ -23,6 +23,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from garita.audit.services import record
+from garita.core.sql import column
 from garita.intake.models import Appearance, Case, Consent, ContactKind, ContactPoint
 from garita.notifications.models import (
     Channel,
@@ -126,9 +127,11 @@ def _recipients_chunk(case_ids: set[int]) -> dict[int, list[Recipient]]:
     for c in Consent.objects.filter(case_id__in=case_ids, grantee_type=Consent.Grantee.SHELTER,
                                     revoked_at__isnull=True, shelter__isnull=False
                                     ).select_related("shelter"):
-        if c.shelter.phone:
+        shelter = c.shelter
+        assert shelter is not None  # shelter__isnull=False above
+        if shelter.phone:
             out[c.case_id].append(
-                Recipient(RecipientKind.SHELTER, Channel.SMS, c.shelter.phone, "es"))
+                Recipient(RecipientKind.SHELTER, Channel.SMS, shelter.phone, "es"))
     addresses = sorted({r.address for rs in out.values() for r in rs})
     blocked: set[str] = set()
     for i in range(0, len(addresses), CHUNK):
@@ -230,7 +233,7 @@ def _insert(rows: list[dict[str, Any]]) -> int:
             default = fields[col].get_db_prep_save(fields[col].get_default(), connection)
             getters.append(lambda r, c=col, d=default: r.get(c, d))
     table = ops.quote_name(Notification._meta.db_table)
-    cols = ", ".join(ops.quote_name(fields[c].column) for c in columns)
+    cols = ", ".join(ops.quote_name(column(fields[c])) for c in columns)
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     per = max(1, 30000 // len(columns))  # under SQLite's cap on bound variables
     if connection.vendor == "sqlite":

@@ -154,8 +154,9 @@ def fear_interviews_page(request: HttpRequest) -> HttpResponse:
         claims = selectors.fear_claims_open_for(request.user)
     except DomainError as exc:
         return _refused(request, exc)
-    rows = [{"claim": c, "form": form_errors.get(c.pk) or FearInterviewForm(prefix=f"c{c.pk}")}
-            for c in claims]
+    rows: list[dict[str, Any]] = [
+        {"claim": c, "form": form_errors.get(c.pk) or FearInterviewForm(prefix=f"c{c.pk}")}
+        for c in claims]
     if form_errors and not any(r["claim"].pk in form_errors for r in rows):
         # The claim is no longer open (decided meanwhile): say so rather than lose it.
         return _refused(request, DomainError("fear.not_open", _(

@@ -179,7 +179,7 @@ def forecast_waitlist_number(port_slug: str, number: int, *, persons_ahead: int 
 
 def _waitlist_persons_ahead(port_slug: str, number: int) -> int | None:
     try:
-        from garita.waitlist import selectors as ws  # type: ignore[attr-defined]
+        from garita.waitlist import selectors as ws
     except ImportError:
         return None
     fn = getattr(ws, "persons_ahead", None)

@@ -234,6 +234,7 @@ def value_labels(dim: str, values: list[Any]) -> dict[Any, str]:
     from garita.hearings.models import Court, HearingLocation
 
     ids = [v for v in values if v]
+    names: dict[Any, str]
     if dim == "court":
         names = dict(Court.objects.filter(pk__in=ids).values_list("id", "name"))
     elif dim == "location":
@@ -286,7 +287,7 @@ class WaitlistFigures:
 def daily_history(port_slug: str, days: int) -> list[Any] | None:
     """The waitlist's daily history, or None when the waitlist app does not provide it."""
     try:
-        from garita.waitlist import selectors as waitlist_selectors  # type: ignore[attr-defined]
+        from garita.waitlist import selectors as waitlist_selectors
     except ImportError:
         return None
     fn = getattr(waitlist_selectors, "daily_history", None)

@@ -46,6 +46,7 @@ LANGS = {"HND": ["spa"], "GTM": ["spa", "mam"], "SLV": ["spa"], "CUB": ["spa"],
 
 def capacity_for(fraction: float, rng) -> int:  # type: ignore[no-untyped-def]
     """Persons a day at a point of the 2019-shaped history (0 = January, 1 = today)."""
+    base: float
     if fraction < 0.17:
         base = 42
     elif fraction < 0.55:
@@ -153,8 +154,10 @@ def _seed_port(ctx: SeedContext, port: Port, scale: float) -> None:
                                                     rng.randint(1, 28)),
                               nationality=nat, languages=LANGS[nat]) for _ in range(size)]
             salt = rng.randbytes(16)
-            identity = domain.identity_text([(m.given_names, m.surnames,
-                                              m.date_of_birth.isoformat()) for m in ms])
+            # As waitlist.services.group_register words a member's identity.
+            identity = domain.identity_text(
+                [(m.given_names, m.surnames,
+                  m.date_of_birth.isoformat() if m.date_of_birth else "") for m in ms])
             pin = new_pin(rng)
             reg_at = at(9 + (k * 8) // max(1, arrivals), rng.randint(0, 59))
             g = Group(waitlist=wl, number=number, size=size, registered_at=reg_at,

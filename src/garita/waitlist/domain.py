@@ -218,7 +218,7 @@ def entries_bytes(port: str, rows: Iterable[EntryRow]) -> list[bytes]:
     detail) with the time already canonical text: the hot loop of append and verify."""
     q = _quote
     qport = q(port)
-    out = []
+    out: list[bytes] = []
     append = out.append
     for index, event, number, size, at_text, commitment, detail in rows:
         # Hex commitments (nearly all) need no quoting check beyond isalnum.

@@ -90,16 +90,17 @@ def daily_history(port: Port | str, days: int) -> list[DayStat]:
             groups_w += sign * row["n"]
             persons_w += sign * (row["p"] or 0)
     per_day: dict[dt.date, list[int]] = {}
-    for row in (base.filter(at__gte=start).annotate(d=TruncDate("at", tzinfo=tz))
-                .values("d", "event", "detail").annotate(n=Count("id"), p=Sum("size"))):
-        acc = per_day.setdefault(row["d"], [0, 0, 0, 0])  # d groups, d persons, called, present
-        sign = _waiting_delta(row["event"], row["detail"])
-        acc[0] += sign * row["n"]
-        acc[1] += sign * (row["p"] or 0)
-        if row["event"] == Event.CALLED:
-            acc[2] += row["p"] or 0
-        elif row["event"] == Event.PRESENT:
-            acc[3] += row["p"] or 0
+    for day_row in (base.filter(at__gte=start).annotate(d=TruncDate("at", tzinfo=tz))
+                    .values("d", "event", "detail").annotate(n=Count("id"), p=Sum("size"))):
+        # d groups, d persons, called, present
+        acc = per_day.setdefault(day_row["d"], [0, 0, 0, 0])
+        sign = _waiting_delta(day_row["event"], day_row["detail"])
+        acc[0] += sign * day_row["n"]
+        acc[1] += sign * (day_row["p"] or 0)
+        if day_row["event"] == Event.CALLED:
+            acc[2] += day_row["p"] or 0
+        elif day_row["event"] == Event.PRESENT:
+            acc[3] += day_row["p"] or 0
     caps = dict(DayCapacity.objects.filter(waitlist_id=wl.pk, day__gte=first)
                 .values_list("day", "persons"))
     out = []
@@ -143,12 +144,12 @@ def board(port: Port | str) -> dict[str, Any]:
     recent = []
     for r in (Call.objects.filter(waitlist_id=wl.pk, day__lt=today,
                                   day__gte=today - dt.timedelta(days=RECENT_DAYS))
-              .values("day").annotate(persons=Sum("persons"), groups=Sum("groups_count"))
+              .values("day").annotate(persons=Sum("persons"), n_groups=Sum("groups_count"))
               .order_by("-day")):
         nums = list(Group.objects.filter(waitlist_id=wl.pk, call__day=r["day"])
                     .order_by("number").values_list("number", flat=True)[:1000])
         recent.append({"day": r["day"].isoformat(), "persons": r["persons"],
-                       "groups": r["groups"], "first": nums[0] if nums else None,
+                       "groups": r["n_groups"], "first": nums[0] if nums else None,
                        "last": nums[-1] if nums else None})
     agg = _queue(wl).aggregate(groups=Count("id"), persons=Sum("size"))
     head = _queue(wl).order_by("priority", "number").values_list("number", flat=True).first()

@@ -7,6 +7,7 @@ input), shows the translated reason on the page, and writes nothing.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from garita.audit.models import AuditEvent
-from garita.hearings import domain, services
+from garita.hearings import domain, selectors, services
 from garita.hearings.models import EscortRun, Hearing, PortHearingSettings
 from garita.notices import services as notices
 from tests.factories import make_case
@@ -336,3 +337,104 @@ def test_an_officer_with_a_port_goes_straight_to_its_hearing_day(courts, make_us
     r = logged_in(officer).get(reverse("hearings:hearing_day"))
     assert r.status_code == 302
     assert r["Location"] == reverse("hearings:port_day", args=["san-ysidro"])
+
+
+# --- times on the pages ------------------------------------------------------------------
+
+
+def test_the_pages_show_each_time_where_it_happens(clerk, officer, judge, courts):
+    """Report and check-in times in the port's zone, hearing and arrival in the court's."""
+    h = hearing_this_morning(clerk, officer)
+    services.hearing_check_in(actor=officer, hearing=h, at=h.report_at + dt.timedelta(minutes=5))
+    run = services.escort_run_start(actor=officer, hearings=[Hearing.objects.get(pk=h.pk)],
+                                    departed_at=h.report_at + dt.timedelta(minutes=30))
+    services.escort_run_arrive(actor=officer, run=run,
+                               arrived_at=h.starts_at + dt.timedelta(minutes=7))
+    h.refresh_from_db()
+    court = domain.zone(h.location.tz)
+
+    def at(value: dt.datetime, tz: Any, fmt: str) -> str:
+        return value.astimezone(tz).strftime(fmt)
+
+    page = logged_in(judge).get(reverse("hearings:case", args=[h.case.a_number])).content.decode()
+    assert at(h.starts_at, court, "%Y-%m-%d %H:%M") in page
+    assert at(h.report_at, TIJUANA, "%Y-%m-%d %H:%M") in page
+    assert f"Checked in {at(h.checked_in_at, TIJUANA, '%Y-%m-%d %H:%M')}" in page
+    assert f"left {at(run.departed_at, TIJUANA, '%H:%M')}" in page
+    assert f"Arrived at court {at(h.arrived_at_court_at, court, '%H:%M')}" in page
+    # The sessions a continued hearing may go to, each at its location's time.
+    session = selectors.open_sessions(judge, court_ids={h.court_id}, date_from=timezone.now(),
+                                      date_to=timezone.now() + dt.timedelta(days=120))[0]
+    option = (f'<option value="{session.pk}">'
+              f'{at(session.starts_at, domain.zone(session.location.tz), "%Y-%m-%d %H:%M")} · ')
+    assert option in page
+
+    page = logged_in(clerk).get(reverse("hearings:docket", args=[h.session_id])).content.decode()
+    assert (f"<td>{at(h.checked_in_at, TIJUANA, '%H:%M')}</td><td>{run.sequence}</td>\n"
+            f"<td>{at(h.arrived_at_court_at, court, '%H:%M')}") in page
+
+    page = logged_in(officer).get(port_day_url(h)).content.decode()
+    assert f"<td>{at(h.report_at, TIJUANA, '%H:%M')}</td>" in page
+    assert f'<span class="checked-in">{at(h.checked_in_at, TIJUANA, "%H:%M")}</span>' in page
+    assert f"<td>{run.sequence}</td><td>1</td><td>{at(run.departed_at, TIJUANA, '%H:%M')}</td>" \
+        in page
+
+    page = logged_in(clerk).get(reverse("hearings:schedule") + "?court=san-diego").content.decode()
+    first = selectors.sessions_list(clerk, court_slug="san-diego", date_from=timezone.now(),
+                                    date_to=timezone.now() + dt.timedelta(days=45), limit=1)[0]
+    assert (f'{first.pk}</a></td><td>'
+            f'{at(first.starts_at, domain.zone(first.location.tz), "%Y-%m-%d %H:%M")}') in page
+
+
+def test_a_texas_port_and_court_are_shown_at_their_own_time_not_tijuanas(clerk, officer,
+                                                                         judge, courts):
+    """Laredo reports at Central time, its hearings too: not at Tijuana's (the site's
+    default zone), which the date filter would otherwise convert every time to."""
+    case = make_case(status="amenable", port_slug="laredo")
+    add_address(case)
+    [h] = services.hearing_schedule(actor=clerk, case=case)
+    assert h.report_port.slug == "laredo" and h.location.tz == "America/Chicago"
+    central = domain.zone("America/Chicago")
+    start = h.starts_at.astimezone(central)
+    report = h.report_at.astimezone(central)
+    assert start.utcoffset() != h.starts_at.astimezone(TIJUANA).utcoffset()
+
+    page = logged_in(judge).get(reverse("hearings:case", args=[case.a_number])).content.decode()
+    assert f"{start:%Y-%m-%d %H:%M} {start.tzname()}" in page
+    assert f"{report:%Y-%m-%d %H:%M} {report.tzname()} · Laredo" in page
+
+    page = logged_in(clerk).get(reverse("hearings:docket", args=[h.session_id])).content.decode()
+    assert f"<p>{start:%Y-%m-%d %H:%M} {start.tzname()} · " in page
+
+    url = reverse("hearings:port_day", args=["laredo"]) + f"?date={report.date().isoformat()}"
+    page = logged_in(officer).get(url).content.decode()
+    assert f"<td>{report:%H:%M}</td>" in page
+    assert f"<td>{start:%H:%M} {start.tzname()} · " in page
+
+    page = logged_in(clerk).get(reverse("hearings:schedule") + "?court=harlingen").content.decode()
+    first = selectors.sessions_list(clerk, court_slug="harlingen", date_from=timezone.now(),
+                                    date_to=timezone.now() + dt.timedelta(days=45), limit=1)[0]
+    first_start = first.starts_at.astimezone(central)
+    assert (f"{first.pk}</a></td><td>{first_start:%Y-%m-%d %H:%M} {first_start.tzname()}</td>"
+            in page)
+
+
+def test_times_labelled_utc_are_shown_in_utc(clerk, officer, judge, courts):
+    h = hearing_this_morning(clerk, officer)
+    services.hearing_record_outcome(actor=judge, hearing=h, outcome="appeared")
+    h.refresh_from_db()
+    page = logged_in(judge).get(reverse("hearings:case", args=[h.case.a_number])).content.decode()
+    assert f"{h.outcome_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" in page
+    from garita.hearings.models import HearingChange
+
+    case = make_case(status="amenable")
+    services.hearing_schedule(actor=clerk, case=case)
+    today = timezone.now().date()
+    services.reschedule_apply(
+        actor=clerk, rule=domain.RescheduleRule("plus_days", days=7), reason="court closed",
+        flt=services.RescheduleFilter(court_id=courts["san-diego"].pk, date_from=today,
+                                      date_to=today + dt.timedelta(days=60)))
+    change = HearingChange.objects.get(hearing__case=case)
+    page = logged_in(clerk).get(reverse("hearings:case", args=[case.a_number])).content.decode()
+    old, new = (t.astimezone(dt.UTC) for t in (change.old_starts_at, change.new_starts_at))
+    assert f"{old:%Y-%m-%d %H:%M} → {new:%Y-%m-%d %H:%M} (UTC)" in page

@@ -32,6 +32,13 @@ def test_demo_seeds_a_verifiable_history_and_a_live_board(ports, monkeypatch):
     assert services.check_pin(port=sample["port"], number=sample["number"], pin=sample["pin"])
     board = selectors.board("san-ysidro")
     assert board["groups_waiting"] > 0
+    # The last days' calls: the groups and persons called each day, as the calls record them.
+    assert board["recent_days"]
+    for day in board["recent_days"]:
+        calls = Call.objects.filter(waitlist=wl, day=dt.date.fromisoformat(day["day"]))
+        assert day["groups"] == sum(c.groups_count for c in calls)
+        assert day["persons"] == sum(c.persons for c in calls)
+    assert any(day["groups"] for day in board["recent_days"])
     # Seeding twice does not duplicate anything.
     before = wl.log_size
     demo.seed(SeedContext(people=100, seed=2019, rng=random.Random(2019), today=today))

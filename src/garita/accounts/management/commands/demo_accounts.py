@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         for role, (username, first, last) in DEMO_NAMES.items():
             if not User.objects.filter(username=username).exists():
                 password = saved.get(username) or secrets.token_urlsafe(9)
-                extra = {}
+                extra: dict[str, Any] = {}
                 if role == Role.SHELTER_STAFF:
                     from garita.intake.models import Shelter
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -24,21 +25,21 @@ class Command(BaseCommand):
         parser.add_argument("--only", nargs="*", choices=SEED_ORDER, default=None)
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args: object, **opts: object) -> None:
-        people = int(opts["people"])  # type: ignore[arg-type]
+    def handle(self, *args: object, **opts: Any) -> None:
+        people = int(opts["people"])
         if people < 0:
             from django.core.management.base import CommandError
 
             raise CommandError("--people must be zero or more")
-        seed = int(opts["seed"])  # type: ignore[arg-type]
+        seed = int(opts["seed"])
         from django.utils import timezone
 
         today = opts["today"] or timezone.localdate()
         ctx = SeedContext(
-            people=people, seed=seed, rng=random.Random(seed), today=today,  # type: ignore[arg-type]
-            progress=not opts["no_progress"], lookups_path=opts["lookups"],  # type: ignore[arg-type]
+            people=people, seed=seed, rng=random.Random(seed), today=today,
+            progress=not opts["no_progress"], lookups_path=opts["lookups"],
         )
-        run_seed(ctx, only=opts["only"])  # type: ignore[arg-type]
+        run_seed(ctx, only=opts["only"])
         for line in ctx.log:
             self.stdout.write(line)
         if ctx.timings:

@@ -113,12 +113,12 @@ def _waitlist_drill(opts: dict[str, Any]) -> dict[str, Any]:
                 time.sleep(hold)
             return size
 
-        wlog.append = append_then_hold  # type: ignore[assignment]
+        wlog.append = append_then_hold
         try:
             call = wl_services.call_next(actor=_drill_officer(), port=port,
                                          capacity=int(opts["capacity"]))
         finally:
-            wlog.append = real_append  # type: ignore[assignment]
+            wlog.append = real_append
         return {"call": call.pk, "groups": call.groups_count, "persons": call.persons}
     return {
         "calls": Call.objects.filter(waitlist=wl).count(),
