@@ -101,7 +101,7 @@ def claim_then_run(view_func: Callable[..., Any]) -> Callable[..., Any]:
             return view_func(request, *args, **kwargs)
         user_id = _principal_id(request)
         key = request.headers.get(domain.HEADER) if user_id is not None else None
-        if key is None:
+        if key is None or user_id is None:
             return view_func(request, *args, **kwargs)
         if not domain.valid_key(key):
             raise services.key_invalid()
