@@ -119,7 +119,11 @@ def claim_then_run(view_func: Callable[..., Any]) -> Callable[..., Any]:
             return replay_response(outcome)
         # The write's transaction, closed by store_then_commit once the answer is stored.
         atomic = transaction.atomic()
-        atomic.__enter__()
+        try:
+            atomic.__enter__()
+        except BaseException:  # the database went away (or SQLite stayed locked)
+            _release_quietly(outcome)
+            raise
         setattr(request, _PENDING, _Pending(outcome, atomic))
         return view_func(request, *args, **kwargs)
 

@@ -294,3 +294,28 @@ def test_the_refusals_speak_spanish(officer_api):
     r = post(officer_api, REGISTER, family(), key="", HTTP_ACCEPT_LANGUAGE="es")
     assert r.json()["code"] == "api.idempotency_key_invalid"
     assert r.json()["message"].startswith("El encabezado Idempotency-Key")
+
+
+def test_a_write_transaction_that_cannot_open_gives_the_key_back(officer_api, monkeypatch):
+    """SQLite still locked after its busy timeout, or the database gone between the claim
+    and the write: 503 to retry, and the retry is not kept waiting for the lease."""
+    import types
+
+    from django.db import transaction
+
+    from garita.idempotency import hooks
+
+    class Locked:
+        def __enter__(self):
+            raise OperationalError("database is locked")
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(hooks, "transaction", types.SimpleNamespace(
+        atomic=Locked, set_rollback=transaction.set_rollback))
+    r = post(officer_api, REGISTER, family())
+    assert r.status_code == 503 and r.json()["code"] == "service.unavailable"
+    assert not IdempotencyRecord.objects.exists() and not Group.objects.exists()
+    monkeypatch.undo()
+    assert post(officer_api, REGISTER, family()).status_code == 201
