@@ -2,6 +2,7 @@
 
 Every error body is {"code": ..., "message": ...}: DomainError codes from the services,
 `request.invalid` for schema failures, `auth.required` / `permission.denied` for access.
+Every authenticated write takes an optional Idempotency-Key (garita.idempotency.hooks).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 import garita
 from garita.core.errors import DomainError
+from garita.idempotency import hooks as idempotency
 
 
 class TokenAuth(HttpBearer):
@@ -47,7 +49,12 @@ class HeaderTokenAuth(APIKeyHeader):
 # so a token needs no CSRF protection).
 staff_auth = [TokenAuth(), HeaderTokenAuth(), django_auth]
 
-api = NinjaAPI(
+class GaritaAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        return idempotency.document_openapi(super().get_openapi_schema(*args, **kwargs))
+
+
+api = GaritaAPI(
     title="Garita API",
     version="1",
     description="Asylum processing at a land port of entry (MPP): intake, screening, "
@@ -55,6 +62,8 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=staff_auth,
 )
+# Before any router is mounted: every operation gets the hooks, none can be left out.
+idempotency.install(api)
 
 
 @api.exception_handler(DomainError)

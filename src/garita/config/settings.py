@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "garita.core",
     "garita.accounts",
     "garita.audit",
+    "garita.idempotency",
     "garita.intake",
     "garita.screening",
     "garita.waitlist",
@@ -215,6 +216,13 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Requests larger than this are refused with 413 before any view runs.
 GARITA_MAX_BODY_BYTES = int(os.environ.get("GARITA_MAX_BODY_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = GARITA_MAX_BODY_BYTES
+
+# Idempotency-Key on API writes: how long a key and its stored answer are kept (a retry
+# within it gets the first answer), and how long a request may hold a key before a retry
+# may take it over (its process died; must exceed the web server's request timeout).
+GARITA_IDEMPOTENCY_RETENTION_HOURS = int(os.environ.get("GARITA_IDEMPOTENCY_RETENTION_HOURS",
+                                                        "24"))
+GARITA_IDEMPOTENCY_LEASE_SECONDS = int(os.environ.get("GARITA_IDEMPOTENCY_LEASE_SECONDS", "120"))
 
 # Background work: the Django tasks API with the database backend.
 TASKS = {
