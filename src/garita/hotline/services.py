@@ -160,6 +160,12 @@ def _record_success(case_id: int, *, channel: str, reg: throttle.Registration) -
         object_id=case_id, new={"channel": channel}))
 
 
+def prune_throttles(*, now: dt.datetime | None = None) -> int:
+    """Delete the look-up throttle rows that count nothing any more (run by `garita
+    worker` once a minute); returns how many."""
+    return throttle.prune(now=now or timezone.now(), policy=policy())
+
+
 def reread(case_id: int, *, now: dt.datetime | None = None) -> LookupResult:
     """The statements again for a caller who already passed the PIN (the IVR's repeat)."""
     now = now or timezone.now()

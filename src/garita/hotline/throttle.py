@@ -17,7 +17,8 @@ attempt started, if any, is lifted with it. So a success, or a refusal, counts n
 
 The window and lock-out rules are `domain.after_failure`'s; the upsert computes the same in
 SQL (its parameters come from the policy), and tests/integration/hotline/
-test_hotline_throttle_sql.py checks that the two agree.
+test_hotline_throttle_sql.py checks that the two agree. Rows that count nothing any more
+are deleted by `prune` (run by `garita worker` once a minute).
 
 Every statement here runs on the driver's cursor (garita.core.sql): this is the hotline's
 hot path. On PostgreSQL the registration is folded into the look-up's read and the
@@ -31,7 +32,8 @@ import functools
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Q
 
 from garita.hotline import domain
 from garita.hotline.domain import ThrottlePolicy, ThrottleState
@@ -230,3 +232,31 @@ def give_back(reg: Registration, *, success: bool,
     if then is not None:
         raw_sql.execute(*then)
     raw_sql.execute(update, params)
+
+
+# ---------------------------------------------------------------- clean-up
+
+
+def prune(*, now: dt.datetime, policy: ThrottlePolicy, batch: int = 1000) -> int:
+    """Delete the rows that count nothing any more; returns how many.
+
+    A row goes when it is not locked and a registration would start afresh on it anyway:
+    at zero (every attempt given back), with its window over, or with its lock-out over.
+    A registration in flight keeps its row (its count is at least one, in a window that
+    started no earlier than it did). Rows in use at that moment are skipped (SKIP LOCKED),
+    so this never waits for, or deadlocks with, a look-up; a look-up that finds its row
+    gone creates it again.
+    """
+    done = (Q(locked_until__lte=now)
+            | Q(locked_until__isnull=True) & (Q(failures=0) | Q(window_started_at__isnull=True)
+                                              | Q(window_started_at__lt=now - policy.window)))
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(LookupThrottle.objects.select_for_update(skip_locked=True)
+                       .filter(done).order_by("pk").values_list("pk", flat=True)[:batch])
+            if ids:
+                LookupThrottle.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+        if len(ids) < batch:
+            return deleted

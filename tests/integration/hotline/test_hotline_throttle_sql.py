@@ -4,7 +4,7 @@ The registration upsert (garita.hotline.throttle) computes the window and lock-o
 so every look-up is counted in one statement; these tests check, over generated states and
 policies (boundaries included), that it gives exactly what after_failure gives, that a
 locked key is left alone, that giving a registration back leaves a key that behaves as
-before.
+before, and which rows the once-a-minute clean-up deletes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, assume, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from garita.hotline import domain, services, throttle
 from garita.hotline.domain import ThrottlePolicy, ThrottleState
 from garita.hotline.models import LookupThrottle
+from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +163,38 @@ def test_a_give_back_in_a_newer_window_changes_nothing():
     throttle.register([KEY], now=later, policy=policy)  # the window is over: a new one
     throttle.give_back(old, success=False)
     assert _state() == ThrottleState(1, later, None)
+
+
+# --- clean-up --------------------------------------------------------------------------------
+
+
+def _row(scope: str, value: str, failures: int, window: dt.timedelta | None,
+         lock: dt.timedelta | None) -> None:
+    LookupThrottle.objects.create(
+        scope=scope, key_digest=services._key(scope, value), failures=failures,
+        window_started_at=None if window is None else timezone.now() - window,
+        locked_until=None if lock is None else timezone.now() + lock)
+
+
+def test_rows_that_count_nothing_are_deleted_and_the_others_kept(settings):
+    from garita.notifications.management.commands import worker
+
+    settings.GARITA_HOTLINE_FAILURE_WINDOW_MINUTES = 60
+    case = make_case()
+    # A success leaves its keys at zero: nothing to keep.
+    assert services.lookup(a_number=case.a_number, pin="123456", channel="web",
+                           ip="198.51.100.1").outcome == services.Outcome.FOUND
+    minute = dt.timedelta(minutes=1)
+    _row("caller", "+5266400001", 2, 10 * minute, None)  # counting: kept
+    _row("caller", "+5266400002", 2, 61 * minute, None)  # its window is over
+    _row("caller", "+5266400003", 5, 10 * minute, 20 * minute)  # locked: kept
+    _row("caller", "+5266400004", 5, 50 * minute, -minute)  # its lock-out is over
+    _row("ip", "198.51.100.9", 5, 90 * minute, 5 * minute)  # locked, window over: kept
+    assert LookupThrottle.objects.count() == 7
+    assert worker.prune_lookup_throttles() == 4  # `garita worker`, once a minute
+    kept = {(r.scope, r.key_digest) for r in LookupThrottle.objects.all()}
+    assert kept == {("caller", services._key("caller", "+5266400001")),
+                    ("caller", services._key("caller", "+5266400003")),
+                    ("ip", services._key("ip", "198.51.100.9"))}
+    later = timezone.now() + dt.timedelta(hours=2)
+    assert services.prune_throttles(now=later) == 3

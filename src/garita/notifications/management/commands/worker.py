@@ -5,7 +5,8 @@ The tasks API has no periodic tasks, so a small scheduler thread enqueues
 it; several `garita worker` processes may run: rows are claimed, never sent twice. The
 scheduler also puts back in the queue the resumable tasks a killed worker left RUNNING, and
 seals the audit read events written without the chain lock (hotline look-ups) into the audit
-chain, and deletes the waitlist's wrong-PIN counters whose window has ended, once a minute.
+chain, and deletes the waitlist's wrong-PIN counters whose window has ended and the hotline's
+look-up throttle rows that count nothing any more, once a minute.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def prune_pin_counters() -> int:
     return prune_pin_counters()
 
 
+def prune_lookup_throttles() -> int:
+    from garita.hotline.services import prune_throttles
+
+    return prune_throttles()
+
+
 class Command(BaseCommand):
     help = "Run the background worker: sends notifications and reminders."
 
@@ -64,6 +71,7 @@ class Command(BaseCommand):
             call_command("db_worker", batch=True, **worker_opts)
             seal_audit()
             prune_pin_counters()
+            prune_lookup_throttles()
             return
         if not opts["no_scheduler"]:
             every = float(opts["every"])  # type: ignore[arg-type]
@@ -81,6 +89,7 @@ class Command(BaseCommand):
                 enqueue_tick_unless_waiting()
                 seal_audit()
                 prune_pin_counters()
+                prune_lookup_throttles()
             except Exception as exc:  # noqa: BLE001 - keep ticking; the worker logs errors
                 self.stderr.write(f"scheduler: {exc}")
             finally:
