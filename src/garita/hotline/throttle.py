@@ -130,10 +130,20 @@ def upsert_sql(vendor: str, n_keys: int) -> str:
     )
 
 
+def _adapter(db: Any) -> Any:
+    """Django's adapt_datetimefield_value for the aware datetimes here, without its checks
+    on every call (three per look-up): SQLite stores the naive text in the connection's
+    time zone (UTC unless DATABASES sets one); PostgreSQL takes the datetime itself."""
+    if db.vendor != "sqlite":
+        return db.ops.adapt_datetimefield_value
+    tz = db.timezone
+    return lambda value: str(value.astimezone(tz).replace(tzinfo=None))
+
+
 def upsert_params(keys: Sequence[Key], *, now: dt.datetime, policy: ThrottlePolicy
                   ) -> list[Any]:
     """The parameters of upsert_sql for `keys` (already in SCOPE_ORDER)."""
-    adapt = _db().ops.adapt_datetimefield_value
+    adapt = _adapter(_db())
     # A new key's row: after_failure from nothing (one failure, in a window from now, and
     # locked at once only if the limit is one).
     first, _ = domain.after_failure(ThrottleState(0, None, None), now, policy)
