@@ -181,15 +181,33 @@ def record_unsealed(
     """
     from garita.core import sql as raw_sql
 
+    raw_sql.execute(*unsealed_insert(actor=actor, action=action, obj=obj,
+                                     object_type=object_type, object_id=object_id, old=old,
+                                     new=new))
+
+
+def unsealed_insert(
+    *,
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    old: Any = None,
+    new: Any = None,
+) -> tuple[str, list[Any]]:
+    """`record_unsealed`'s INSERT and its parameters, not run: for a caller that sends it
+    as part of a statement of its own (the hotline prefixes a data-modifying WITH on
+    PostgreSQL, so a look-up's write stays one round trip). Run it once, or not at all."""
     at, fields = _new_event(seq=0, actor=actor, action=action, obj=obj,
                             object_type=object_type, object_id=object_id, old=old, new=new)
     db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a context-local look-up
-    raw_sql.execute(_unsealed_insert_sql(db.vendor), [  # runs on every hotline look-up
+    return _unsealed_insert_sql(db.vendor), [  # runs on every hotline look-up
         db.ops.adapt_datetimefield_value(at), fields["actor_id"],
         fields["actor_label"], action, fields["object_type"], fields["object_id"],
         _dumps(fields["old"]), _dumps(fields["new"]),
         fields["request_id"], unsealed_mac(fields),
-    ])
+    ]
 
 
 def _dumps(value: Any) -> str | None:

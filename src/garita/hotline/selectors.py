@@ -10,15 +10,19 @@ import datetime as dt
 import functools
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from garita.hearings.models import Hearing, HearingStatus
-from garita.hotline.domain import CaseSnapshot, HearingSnapshot, LegalProvider
+from garita.hotline import throttle
+from garita.hotline.domain import CaseSnapshot, HearingSnapshot, LegalProvider, ThrottlePolicy
 from garita.hotline.models import HotlineLanguage, PromptRecording
+from garita.hotline.throttle import NOTHING, Registration
 from garita.intake.models import Case
 
 DEFAULT_LANGUAGES = [
@@ -117,7 +121,10 @@ def _providers_from_text(text: str) -> tuple[LegalProvider, ...]:
 # ---------------------------------------------------------------- the look-up read
 
 # One statement reads everything a look-up needs: the case, all its hearings (a handful)
-# with their court, place and port, and the throttle state of the caller/IP/A-number keys.
+# with their court, place and port. On PostgreSQL the same statement first registers the
+# attempt on its throttle keys (garita.hotline.throttle: a data-modifying WITH, committed
+# with the statement, before the PIN is compared); SQLite has no data-modifying WITH, so
+# there the registration is a statement of its own, just before.
 # Raw SQL: building this through the ORM cost more CPU than the database spent on it.
 # Nothing is cached here: a rescheduled hearing or a moved court shows in the next look-up.
 _CASE_COLS = ("id", "a_number", "status", "status_changed_at", "lookup_pin_digest",
@@ -128,23 +135,27 @@ _HEARING_COLS = ("h_id", "h_status", "starts_at", "outcome", "report_at", "h_cre
                  "port_tz")
 
 
-def _sql(where: str, n_keys: int) -> str:
+def _sql(where: str, scopes: tuple[str, ...] = ()) -> str:
+    """The read; with `scopes` (PostgreSQL), the registration on those keys before it, its
+    returned row for each scope joined to every row (NULLs: that key did not count it)."""
     from garita.core.models import Port
     from garita.hearings.models import Court, HearingLocation
-    from garita.hotline.models import LookupThrottle
 
-    throttle = LookupThrottle._meta.db_table
-    any_key = " OR ".join(["(t.scope = %s AND t.key_digest = %s)"] * n_keys) or "1 = 0"
+    bump = bump_cols = bump_joins = ""
+    if scopes:
+        bump = f"WITH bump AS ({throttle.upsert_sql('postgresql', len(scopes))}) "
+        for i, scope in enumerate(scopes):
+            bump_cols += "".join(f", b{i}.{col}" for col in throttle.RETURNED)
+            bump_joins += f"LEFT JOIN bump b{i} ON b{i}.scope = '{scope}' "
     return (
+        f"{bump}"
         "SELECT c.id, c.a_number, c.status, c.status_changed_at, c.lookup_pin_digest, "
         "c.info_changed_at, c.updated_at, c.created_at, c.port_id, "
         "h.id, h.status, h.starts_at, h.outcome, h.report_at, h.created_at, h.noticed_at, "
         "ct.id, ct.name, ct.timezone, ct.legal_service_providers, "
-        "l.name, l.address, l.map_url, p.name, p.address, p.timezone, "
-        f"(SELECT MAX(t.locked_until) FROM {throttle} t WHERE {any_key}), "
-        f"(SELECT MAX(t.failures) FROM {throttle} t WHERE t.scope = 'anumber' "
-        "AND t.key_digest = %s) "
+        f"l.name, l.address, l.map_url, p.name, p.address, p.timezone{bump_cols} "
         f"FROM (SELECT 1 AS one) one "
+        f"{bump_joins}"
         f"LEFT JOIN {Case._meta.db_table} c ON {where} "
         f"LEFT JOIN {Hearing._meta.db_table} h ON h.case_id = c.id "
         f"LEFT JOIN {Court._meta.db_table} ct ON ct.id = h.court_id "
@@ -154,7 +165,7 @@ def _sql(where: str, n_keys: int) -> str:
     )
 
 
-_sql_cache: dict[tuple[str, int], str] = {}
+_sql_cache: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
 def _aware(value: Any) -> dt.datetime | None:
@@ -184,35 +195,51 @@ def _json(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class LookupRead:
-    """What one look-up statement returned."""
+    """What one look-up read returned."""
 
     case: dict[str, Any] | None
     hearings: list[dict[str, Any]]
-    locked_until: dt.datetime | None  # the latest lock-out among the keys, if any
-    anumber_failures: int  # failures counted against the A-number's own key
+    registration: Registration = NOTHING  # the attempt, registered on its keys
 
 
 def read_for_lookup(*, a_number: str = "", case_id: int | None = None,
-                    keys: list[tuple[str, str]] = (),  # type: ignore[assignment]
-                    ) -> LookupRead:
-    """The case (by A-number or id), its hearings and the keys' throttle state: one query."""
+                    keys: Sequence[tuple[str, str]] = (), now: dt.datetime | None = None,
+                    policy: ThrottlePolicy | None = None) -> LookupRead:
+    """The case (by A-number or id) and its hearings, after registering the attempt on
+    `keys` (throttle.register; given `keys`, also `now` and `policy`). One statement on
+    PostgreSQL; on SQLite the registration is one more, and a refused attempt reads nothing.
+    """
     from garita.core import sql as raw_sql
 
     by_id = case_id is not None
-    sig = ("id" if by_id else "a", len(keys))
+    keys = throttle.ordered(keys)
+    folded = bool(keys) and connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+    reg = NOTHING
+    params: list[Any] = []
+    if keys:
+        assert now is not None and policy is not None
+        if folded:
+            params = throttle.upsert_params(keys, now=now, policy=policy)
+        else:
+            reg = throttle.register(keys, now=now, policy=policy)
+            if not reg.admitted:
+                return LookupRead(None, [], reg)
+    scopes = tuple(scope for scope, _digest in keys) if folded else ()
+    sig = ("id" if by_id else "a", scopes)
     sql = _sql_cache.get(sig)
     if sql is None:
-        sql = _sql_cache[sig] = _sql("c.id = %s" if by_id else "c.a_number = %s", len(keys))
-    anumber_key = next((d for s, d in keys if s == "anumber"), "")
-    params: list[Any] = [p for key in keys for p in key]
-    params += [anumber_key, case_id if by_id else a_number]
+        sql = _sql_cache[sig] = _sql("c.id = %s" if by_id else "c.a_number = %s", scopes)
+    params.append(case_id if by_id else a_number)
     rows = raw_sql.fetchall(sql, params)  # on the driver's cursor (garita.core.sql)
     first = rows[0]
     n_case, n_h = len(_CASE_COLS), len(_HEARING_COLS)
-    locked_until = _aware(first[n_case + n_h])
-    failures = int(first[n_case + n_h + 1] or 0)
+    if folded:
+        width = len(throttle.RETURNED)
+        start = n_case + n_h
+        reg = throttle.registration(len(keys), [
+            first[start + i * width:start + (i + 1) * width] for i in range(len(scopes))])
     if first[0] is None:
-        return LookupRead(None, [], locked_until, failures)
+        return LookupRead(None, [], reg)
     case = dict(zip(_CASE_COLS, first[:n_case], strict=True))
     for k in ("status_changed_at", "info_changed_at", "updated_at", "created_at"):
         case[k] = _aware(case[k])
@@ -224,7 +251,7 @@ def read_for_lookup(*, a_number: str = "", case_id: int | None = None,
         for k in ("starts_at", "report_at", "h_created_at", "noticed_at"):
             h[k] = _aware(h[k])
         hearings.append(h)
-    return LookupRead(case, hearings, locked_until, failures)
+    return LookupRead(case, hearings, reg)
 
 
 def snapshot_from_read(read: LookupRead, *, now: dt.datetime | None = None) -> CaseSnapshot:

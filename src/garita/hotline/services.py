@@ -1,32 +1,34 @@
 """Hotline writes: a throttled case look-up (audited), reminder subscription, opt-out.
 
 A failed look-up gives one answer whether or not the A-number exists: the PIN digest is
-computed either way and failures are counted per caller, IP and A-number. Every success is
-an audit event (never with the PIN), written without the audit chain lock and sealed into
-the chain later (garita.audit.services.record_unsealed); a lock-out is an audit event too.
+computed either way and failures are counted per caller, IP and A-number, each attempt
+before its PIN is compared (garita.hotline.throttle). Every success is an audit event
+(never with the PIN), written without the audit chain lock and sealed into the chain later
+(garita.audit.services.unsealed_insert); a lock-out is an audit event too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from garita.audit.services import record, record_unsealed
+from garita.audit.services import record, unsealed_insert
 from garita.core.errors import DomainError
-from garita.hotline import domain
-from garita.hotline.domain import CaseSnapshot, Statement, ThrottlePolicy, ThrottleState
-from garita.hotline.models import LookupThrottle, ThrottleScope
+from garita.hotline import domain, throttle
+from garita.hotline.domain import CaseSnapshot, Statement, ThrottlePolicy
+from garita.hotline.models import ThrottleScope
 from garita.hotline.selectors import read_for_lookup, snapshot_from_read
 from garita.intake.anumber import parse_anumber
 from garita.intake.models import Case, ContactKind, ContactPoint
-from garita.intake.pins import PIN_LENGTH, pin_digest, pin_matches
+from garita.intake.pins import PIN_LENGTH, pin_matches
 
 
 class Outcome(enum.StrEnum):
@@ -47,11 +49,16 @@ class LookupResult:
 
 
 def policy() -> ThrottlePolicy:
-    return ThrottlePolicy(
-        max_failures=settings.GARITA_HOTLINE_MAX_FAILURES,
-        window=dt.timedelta(minutes=settings.GARITA_HOTLINE_FAILURE_WINDOW_MINUTES),
-        lockout=dt.timedelta(minutes=settings.GARITA_HOTLINE_LOCKOUT_MINUTES),
-    )
+    return _policy(settings.GARITA_HOTLINE_MAX_FAILURES,
+                   settings.GARITA_HOTLINE_FAILURE_WINDOW_MINUTES,
+                   settings.GARITA_HOTLINE_LOCKOUT_MINUTES)
+
+
+@functools.lru_cache(maxsize=8)  # read on every look-up; the settings rarely change
+def _policy(max_failures: int, window_minutes: int, lockout_minutes: int) -> ThrottlePolicy:
+    return ThrottlePolicy(max_failures=max_failures,
+                          window=dt.timedelta(minutes=window_minutes),
+                          lockout=dt.timedelta(minutes=lockout_minutes))
 
 
 def stale_after() -> dt.timedelta:
@@ -74,42 +81,23 @@ def _keys(*, caller: str, ip: str, a_number: str) -> list[tuple[str, str]]:
     return out
 
 
-def _throttle_rows(keys: list[tuple[str, str]]) -> list[tuple[str, int, dt.datetime | None]]:
-    """(scope, failures, locked_until) of the keys that have a row: one query."""
-    if not keys:
-        return []
-    from django.db.models import Q
-
-    q = Q()
-    for scope, digest in keys:
-        q |= Q(scope=scope, key_digest=digest)
-    return list(LookupThrottle.objects.filter(q).values_list("scope", "failures", "locked_until"))
-
-
-@transaction.atomic
-def _count_failure(keys: list[tuple[str, str]], *, channel: str, now: dt.datetime) -> bool:
-    """Add one failure to each key; True if any of them is now locked out."""
-    locked_any = False
-    pol = policy()
-    for scope, digest in keys:
-        try:
-            with transaction.atomic():
-                row, _ = LookupThrottle.objects.select_for_update().get_or_create(
-                    scope=scope, key_digest=digest)
-        except IntegrityError:  # two servers created it at once: read the winner's row
-            row = LookupThrottle.objects.select_for_update().get(scope=scope, key_digest=digest)
-        state, locks = domain.after_failure(
-            ThrottleState(row.failures, row.window_started_at, row.locked_until), now, pol)
-        row.failures, row.window_started_at = state.failures, state.window_started_at
-        row.locked_until = state.locked_until
-        row.save(update_fields=["failures", "window_started_at", "locked_until", "updated_at"])
-        if locks:
-            locked_any = True
+def _record_lockouts(reg: throttle.Registration, *, channel: str) -> None:
+    """The audit event of each lock-out this (failed) attempt started: once per lock-out."""
+    with transaction.atomic():
+        for c in reg.lockouts:
             record(actor=f"hotline:{channel}", action="hotline.lockout",
-                   object_type="hotline.lookupthrottle", object_id=row.pk,
-                   new={"scope": scope, "locked_until": state.locked_until,
-                        "failures": state.failures})
-    return locked_any
+                   object_type="hotline.lookupthrottle", object_id=c.row_id,
+                   new={"scope": c.scope, "locked_until": c.locked_until,
+                        "failures": c.failures})
+
+
+def _failed(reg: throttle.Registration, outcome: Outcome, *, channel: str) -> LookupResult:
+    """A failure, counted when it was registered; the one that starts a lock-out is
+    answered as locked (as every attempt after it)."""
+    if reg.lockouts:
+        _record_lockouts(reg, channel=channel)
+        return LookupResult(Outcome.LOCKED)
+    return LookupResult(outcome)
 
 
 # A digest that matches no PIN, so a look-up of an unknown A-number costs the same HMAC.
@@ -118,64 +106,64 @@ _NO_CASE_DIGEST = "0" * 64
 
 def lookup(*, a_number: object, pin: object, channel: str, caller: str = "", ip: str = "",
            now: dt.datetime | None = None) -> LookupResult:
-    """Check an A-number and PIN; on success return what may be told about the case."""
+    """Check an A-number and PIN; on success return what may be told about the case.
+
+    Every attempt is registered on its keys (caller, IP, A-number) and committed before
+    the PIN is compared, and let through only if no key was locked (garita.hotline.throttle):
+    look-ups processed at the same moment cannot get more PIN comparisons than the limit.
+    A malformed A-number or PIN counts as a failure. Call it outside any transaction, or
+    the registration is not committed before the PIN is compared.
+    """
     now = now or timezone.now()
     try:
         canonical = parse_anumber(a_number if isinstance(a_number, str) else "")
     except DomainError:
         canonical = ""
     keys = _keys(caller=caller, ip=ip, a_number=canonical)
-    pin_ok = domain.valid_pin(pin, PIN_LENGTH) is not None
-    if not canonical or not pin_ok:
-        rows = _throttle_rows(keys)
-        if any(until is not None and until > now for _s, _f, until in rows):
-            return LookupResult(Outcome.LOCKED)
-    if not canonical:
-        locked = _count_failure(keys, channel=channel, now=now)
-        return LookupResult(Outcome.LOCKED if locked else Outcome.BAD_ANUMBER)
     pin_text = domain.valid_pin(pin, PIN_LENGTH)
-    if pin_text is None:
-        locked = _count_failure(keys, channel=channel, now=now)
-        return LookupResult(Outcome.LOCKED if locked else Outcome.BAD_PIN)
-    # One query: the case, its hearings and the throttle state of every key.
-    read = read_for_lookup(a_number=canonical, keys=keys)
-    if read.locked_until is not None and read.locked_until > now:
+    pol = policy()
+    if not canonical or pin_text is None:
+        reg = throttle.register(keys, now=now, policy=pol)
+        if not reg.admitted:
+            throttle.give_back(reg, success=False)
+            return LookupResult(Outcome.LOCKED)
+        return _failed(reg, Outcome.BAD_ANUMBER if not canonical else Outcome.BAD_PIN,
+                       channel=channel)
+    # One statement on PostgreSQL: the registration, then the case and its hearings.
+    read = read_for_lookup(a_number=canonical, keys=keys, now=now, policy=pol)
+    reg = read.registration
+    if not reg.admitted:  # a key is locked: the PIN is not looked at
+        throttle.give_back(reg, success=False)
         return LookupResult(Outcome.LOCKED)
     case = read.case
     digest = (case["lookup_pin_digest"] if case is not None else "") or _NO_CASE_DIGEST
-    ok = pin_matches(canonical, pin_text, digest) and case is not None
-    if not ok:
-        if case is None:  # equalise the work with the wrong-PIN path
-            pin_digest(canonical, pin_text)
-        locked = _count_failure(keys, channel=channel, now=now)
-        return LookupResult(Outcome.LOCKED if locked else Outcome.FAILED)
-    assert case is not None
+    # One HMAC either way (pin_matches computes it for the no-case digest too).
+    if not (pin_matches(canonical, pin_text, digest) and case is not None):
+        return _failed(reg, Outcome.FAILED, channel=channel)
     snap = snapshot_from_read(read, now=now)
     stmts = domain.statements(snap, now=now, stale_after=stale_after())
-    _record_success(case["id"], channel=channel, keys=keys if read.anumber_failures else [])
+    _record_success(case["id"], channel=channel, reg=reg)
     return LookupResult(Outcome.FOUND, case["id"], canonical, snap, tuple(stmts))
 
 
-def _record_success(case_id: int, *, channel: str, keys: list[tuple[str, str]]) -> None:
-    """The audit event of a successful look-up, durable before the answer is sent.
+def _record_success(case_id: int, *, channel: str, reg: throttle.Registration) -> None:
+    """The audit event of a successful look-up, durable before the answer is sent, and
+    the attempt's registration given back (the A-number's count cleared, the caller's and
+    the IP's minus this attempt).
 
     A look-up is a read: it goes to the audit log without the chain lock
-    (`record_unsealed`, one INSERT committed at once) and is chained by `audit.seal()`.
+    (`unsealed_insert`, sealed into the chain later by `audit.seal()`). On PostgreSQL the
+    give-back and the INSERT are one statement, committed at once.
     """
-    if not keys:  # the usual case: one INSERT, committed on its own
-        record_unsealed(actor=f"hotline:{channel}", action="hotline.lookup",
-                        object_type="intake.case", object_id=case_id, new={"channel": channel})
-        return
-    with transaction.atomic():
-        # The A-number's own counter is cleared (the person mistyped); the caller's and
-        # the IP's are not, so one valid pair cannot be used to reset a guessing run.
-        for scope, digest in keys:
-            if scope == ThrottleScope.ANUMBER:
-                LookupThrottle.objects.filter(scope=scope, key_digest=digest,
-                                              failures__gt=0).update(
-                    failures=0, window_started_at=None)
-        record_unsealed(actor=f"hotline:{channel}", action="hotline.lookup",
-                        object_type="intake.case", object_id=case_id, new={"channel": channel})
+    throttle.give_back(reg, success=True, then=unsealed_insert(
+        actor=f"hotline:{channel}", action="hotline.lookup", object_type="intake.case",
+        object_id=case_id, new={"channel": channel}))
+
+
+def prune_throttles(*, now: dt.datetime | None = None) -> int:
+    """Delete the look-up throttle rows that count nothing any more (run by `garita
+    worker` once a minute); returns how many."""
+    return throttle.prune(now=now or timezone.now(), policy=policy())
 
 
 def reread(case_id: int, *, now: dt.datetime | None = None) -> LookupResult:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone, translation
 
 from garita.hearings.models import Hearing
@@ -102,7 +103,9 @@ def test_a_successful_lookup_is_one_read_and_one_insert(court, django_assert_num
     case = make_case()
     make_hearing(case, court)
     services.lookup(a_number=case.a_number, pin=case.pin, channel="web", ip="198.51.100.1")
-    with django_assert_num_queries(2):  # the case+hearings+throttles read, the audit insert
+    # PostgreSQL: the registration+case+hearings read, the give-back+audit insert. SQLite
+    # has no data-modifying WITH: the registration and the give-back are statements apart.
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 4):
         result = services.lookup(a_number=case.a_number, pin=case.pin, channel="web",
                                  ip="198.51.100.1")
     assert result.outcome == Outcome.FOUND and result.snapshot.next_hearing is not None

@@ -5,8 +5,9 @@ The tasks API has no periodic tasks, so a small scheduler thread enqueues
 it; several `garita worker` processes may run: rows are claimed, never sent twice. The
 scheduler also puts back in the queue the resumable tasks a killed worker left RUNNING, and
 seals the audit read events written without the chain lock (hotline look-ups) into the audit
-chain, deletes the waitlist's wrong-PIN counters whose window has ended and the API's expired
-Idempotency-Key records, once a minute.
+chain, deletes the waitlist's wrong-PIN counters whose window has ended, the hotline's
+look-up throttle rows that count nothing any more and the API's expired Idempotency-Key
+records, once a minute.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ def purge_idempotency_keys() -> int:
     return purge()
 
 
+def prune_lookup_throttles() -> int:
+    from garita.hotline.services import prune_throttles
+
+    return prune_throttles()
+
+
 class Command(BaseCommand):
     help = "Run the background worker: sends notifications and reminders."
 
@@ -72,6 +79,7 @@ class Command(BaseCommand):
             seal_audit()
             prune_pin_counters()
             purge_idempotency_keys()
+            prune_lookup_throttles()
             return
         if not opts["no_scheduler"]:
             every = float(opts["every"])  # type: ignore[arg-type]
@@ -90,6 +98,7 @@ class Command(BaseCommand):
                 seal_audit()
                 prune_pin_counters()
                 purge_idempotency_keys()
+                prune_lookup_throttles()
             except Exception as exc:  # noqa: BLE001 - keep ticking; the worker logs errors
                 self.stderr.write(f"scheduler: {exc}")
             finally:
