@@ -351,3 +351,36 @@ def test_parallel_successes_and_failures_on_the_same_keys_all_get_their_answer()
         assert sorted(outcomes) == sorted([Outcome.FOUND] * 2 + [F])
         assert _failures("caller", caller) == 2  # the wrong PINs are left counted
         assert _failures("anumber", case.a_number) in (0, 1)  # 1 if counted after them all
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_registrations_relaxed_commit_stays_in_its_own_transaction():
+    """On PostgreSQL the registration (folded into the look-up's read) commits without
+    waiting for the disk: `set_config(..., is_local => true)` in that one statement. The
+    setting must end with it: the audit insert after a success, and every other write on
+    the connection, still commit synchronously."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the relaxed commit is PostgreSQL's (SQLite runs synchronous=NORMAL)")
+    case = make_case()
+
+    def setting() -> str:
+        with connection.cursor() as cur:
+            cur.execute("SHOW synchronous_commit")
+            return cur.fetchone()[0]
+
+    before = setting()
+    assert before == "on"
+    with CaptureQueriesContext(connection) as ctx:
+        assert _lookup(case.a_number, RIGHT, caller="+5266400009") == Outcome.FOUND
+    read = next(q["sql"] for q in ctx.captured_queries if "WITH bump" in q["sql"])
+    assert "set_config('synchronous_commit', 'off', true)" in read
+    assert setting() == before
+    assert _lookup(case.a_number, WRONG, caller="+5266400009") == F
+    assert setting() == before
+    assert AuditEvent.objects.count() + _unsealed() >= 1
+
+
+def _unsealed() -> int:
+    from garita.audit.models import UnsealedEvent
+
+    return UnsealedEvent.objects.filter(action="hotline.lookup").count()
