@@ -135,7 +135,7 @@ _HEARING_COLS = ("h_id", "h_status", "starts_at", "outcome", "report_at", "h_cre
                  "port_tz")
 
 
-def _sql(where: str, scopes: tuple[str, ...] = ()) -> str:
+def _sql(where: str, scopes: tuple[str, ...] = (), relaxed: bool = False) -> str:
     """The read; with `scopes` (PostgreSQL), the registration on those keys before it, its
     returned row for each scope joined to every row (NULLs: that key did not count it)."""
     from garita.core.models import Port
@@ -145,16 +145,19 @@ def _sql(where: str, scopes: tuple[str, ...] = ()) -> str:
     one = "SELECT 1 AS one"
     if scopes:
         bump = f"WITH bump AS ({throttle.upsert_sql('postgresql', len(scopes))}) "
-        # This statement is its own transaction (autocommit), and all it writes is the
-        # attempt's count: its commit need not wait for the disk (synchronous_commit off
-        # for this transaction only). A crash of the database server can lose at most the
-        # counts of its last few hundred milliseconds (wal_writer_delay), never corrupt
-        # them; the audit insert that follows a success, and a lock-out's audit event,
-        # commit synchronously as always, which also flushes this commit's WAL.
-        one = "SELECT 1 AS one, set_config('synchronous_commit', 'off', true) AS relaxed"
         for i, scope in enumerate(scopes):
             bump_cols += "".join(f", b{i}.{col}" for col in throttle.RETURNED)
             bump_joins += f"LEFT JOIN bump b{i} ON b{i}.scope = '{scope}' "
+    if scopes and relaxed:
+        # `relaxed`: this statement is its own transaction (autocommit), and all it writes
+        # is the attempt's count, so its commit need not wait for the disk
+        # (synchronous_commit off for this transaction only). A crash of the database
+        # server can lose at most the counts of its last few hundred milliseconds
+        # (wal_writer_delay), never corrupt them; the audit insert that follows a success,
+        # and a lock-out's audit event, commit synchronously as always, which also flushes
+        # this commit's WAL. Never inside a caller's transaction: it would relax the
+        # caller's commit too.
+        one = "SELECT 1 AS one, set_config('synchronous_commit', 'off', true) AS relaxed"
     return (
         f"{bump}"
         "SELECT c.id, c.a_number, c.status, c.status_changed_at, c.lookup_pin_digest, "
@@ -173,7 +176,7 @@ def _sql(where: str, scopes: tuple[str, ...] = ()) -> str:
     )
 
 
-_sql_cache: dict[tuple[str, tuple[str, ...]], str] = {}
+_sql_cache: dict[tuple[str, tuple[str, ...], bool], str] = {}
 
 
 def _aware(value: Any) -> dt.datetime | None:
@@ -221,7 +224,9 @@ def read_for_lookup(*, a_number: str = "", case_id: int | None = None,
 
     by_id = case_id is not None
     keys = throttle.ordered(keys)
-    folded = bool(keys) and connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+    db = connections[DEFAULT_DB_ALIAS]
+    folded = bool(keys) and db.vendor == "postgresql"
+    relaxed = folded and not db.in_atomic_block
     reg = NOTHING
     params: list[Any] = []
     if keys:
@@ -233,10 +238,11 @@ def read_for_lookup(*, a_number: str = "", case_id: int | None = None,
             if not reg.admitted:
                 return LookupRead(None, [], reg)
     scopes = tuple(scope for scope, _digest in keys) if folded else ()
-    sig = ("id" if by_id else "a", scopes)
+    sig = ("id" if by_id else "a", scopes, relaxed)
     sql = _sql_cache.get(sig)
     if sql is None:
-        sql = _sql_cache[sig] = _sql("c.id = %s" if by_id else "c.a_number = %s", scopes)
+        sql = _sql_cache[sig] = _sql("c.id = %s" if by_id else "c.a_number = %s", scopes,
+                                     relaxed)
     params.append(case_id if by_id else a_number)
     rows = raw_sql.fetchall(sql, params)  # on the driver's cursor (garita.core.sql)
     first = rows[0]

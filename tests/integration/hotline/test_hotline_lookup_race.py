@@ -384,3 +384,19 @@ def _unsealed() -> int:
     from garita.audit.models import UnsealedEvent
 
     return UnsealedEvent.objects.filter(action="hotline.lookup").count()
+
+
+@pytest.mark.django_db
+def test_inside_a_callers_transaction_the_registration_does_not_relax_its_commit():
+    """Were `lookup` ever called inside a transaction, the relaxed setting would apply to the
+    caller's whole transaction: the plain statement is used there instead."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the relaxed commit is PostgreSQL's")
+    case = make_case()
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        assert _lookup(case.a_number, RIGHT, caller="+5266400010") == Outcome.FOUND
+        with connection.cursor() as cur:
+            cur.execute("SHOW synchronous_commit")
+            assert cur.fetchone()[0] == "on"
+    read = next(q["sql"] for q in ctx.captured_queries if "WITH bump" in q["sql"])
+    assert "synchronous_commit" not in read
