@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from garita.accounts.permissions import has, require
 from garita.accounts.roles import Permission
 from garita.core.errors import DomainError
+from garita.core.localtime import at_zone
 from garita.hearings import domain, selectors, services
 from garita.hearings.models import (
     CalendarType,
@@ -45,17 +46,9 @@ if TYPE_CHECKING:
 # the place they happen (the court's location, or the port), next to the row itself.
 
 
-class _ShownTime(dt.datetime):
-    # The template engine shows an aware datetime in the current time zone (TIME_ZONE,
-    # Tijuana) unless it says otherwise, as the `timezone` filter's results do.
-    convert_to_local_time = False
-
-
 def _shown(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
-    """`value` at `tz`'s time, which the templates show as it is."""
-    v = value.astimezone(tz)
-    return _ShownTime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond,
-                      v.tzinfo, fold=v.fold)
+    """`value` at `tz`'s time, which the templates show as it is (garita.core.localtime)."""
+    return at_zone(value, tz)
 
 
 @dataclass(frozen=True)

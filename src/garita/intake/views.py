@@ -138,7 +138,9 @@ def encounter_new(request: HttpRequest) -> HttpResponse:
             initial_top["phone_is_whatsapp"] = bool(request.POST.get("phone_is_whatsapp"))
         else:
             initial_members = [{}]
-            local_now = timezone.localtime()
+            # The port's clock, as the officer types it (Laredo is not on Tijuana time).
+            local_now = timezone.localtime(timezone=ZoneInfo(user.port.timezone)
+                                           if user.port_id else None)
             initial_top = {"port": user.port.slug if user.port_id else "san-ysidro",
                            "occurred_at": local_now.strftime("%Y-%m-%dT%H:%M"),
                            "city": "Tijuana", "state": "Baja California",

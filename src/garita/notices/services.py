@@ -73,6 +73,13 @@ def hearing_content(h: Hearing, *, case: Case | None = None) -> dict[str, Any]:
     return content
 
 
+def _encounter_day(case: Case) -> dt.date:
+    """The day of arrival at the port's own clock (an evening arrival at Laredo is that
+    day's, not the next UTC day's)."""
+    enc = case.person.encounter
+    return enc.occurred_at.astimezone(domain.zone(enc.port.timezone)).date()
+
+
 def _store_pdf(notice: Notice, pdf: bytes) -> None:
     notice.pdf = pdf
     notice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
@@ -133,7 +140,7 @@ def nta_issue(*, actor: Any, case: Case, override_reason: str = "", language: st
     content = hearing_content(hearing, case=case)
     content.update(
         address=address_text(addr), mpp=case.status != CaseStatus.NOT_AMENABLE,
-        encountered_on=case.person.encounter.occurred_at.date().isoformat(),
+        encountered_on=_encounter_day(case).isoformat(),
         issued_at=now.isoformat(), issued_by=actor.get_username(),
         providers=hearing.court.legal_service_providers,
         address_override_reason=override_reason if bad_address else "",

@@ -366,7 +366,7 @@ def test_the_pages_show_each_time_where_it_happens(clerk, officer, judge, courts
     session = selectors.open_sessions(judge, court_ids={h.court_id}, date_from=timezone.now(),
                                       date_to=timezone.now() + dt.timedelta(days=120))[0]
     option = (f'<option value="{session.pk}">'
-              f'{at(session.starts_at, domain.zone(session.location.tz), "%Y-%m-%d %H:%M")} · ')
+              f'{at(session.starts_at, domain.zone(session.location.tz), "%Y-%m-%d %H:%M %Z")} · ')
     assert option in page
 
     page = logged_in(clerk).get(reverse("hearings:docket", args=[h.session_id])).content.decode()
@@ -438,3 +438,19 @@ def test_times_labelled_utc_are_shown_in_utc(clerk, officer, judge, courts):
     page = logged_in(clerk).get(reverse("hearings:case", args=[case.a_number])).content.decode()
     old, new = (t.astimezone(dt.UTC) for t in (change.old_starts_at, change.new_starts_at))
     assert f"{old:%Y-%m-%d %H:%M} → {new:%Y-%m-%d %H:%M} (UTC)" in page
+
+
+def test_a_laredo_notices_issue_and_service_times_are_central(clerk, officer, judge, courts):
+    case = make_case(status="amenable", port_slug="laredo")
+    add_address(case)
+    services.hearing_schedule(actor=clerk, case=case)
+    nta, _pin = notices.nta_issue(actor=officer, case=case)
+    notices.notice_record_service(actor=officer, notice=nta, method="in_person",
+                                  acknowledgement="signed")
+    nta.refresh_from_db()
+    central = domain.zone("America/Chicago")
+    page = logged_in(judge).get(reverse("hearings:case", args=[case.a_number])).content.decode()
+    for at in (nta.issued_at, nta.served_at):
+        local = at.astimezone(central)
+        assert local.utcoffset() != at.astimezone(TIJUANA).utcoffset()
+        assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in page

@@ -75,3 +75,33 @@ def test_haitian_creole_tear_sheet(clerk, officer, courts):
     sheet = Notice.objects.get(case=case, kind="tear_sheet")
     text = " ".join(text_of(notices.notice_pdf(sheet)).split())
     assert "Ki kote ak ki lè pou w prezante" in text
+
+
+def test_a_laredo_nta_and_tear_sheet_state_central_times_and_the_ports_arrival_day(
+        clerk, officer, courts):
+    """Every time on the papers a Laredo person keeps is Laredo's (CST/CDT), with the zone;
+    the day of arrival is the port's day, not the UTC day (an evening arrival at 19:30 CST
+    is 01:30 UTC the next day)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from garita.intake.models import Encounter
+
+    central = ZoneInfo("America/Chicago")
+    case = make_case(status="amenable", port_slug="laredo")
+    arrived = dt.datetime(2026, 10, 30, 19, 30, tzinfo=central)
+    Encounter.objects.filter(pk=case.person.encounter_id).update(occurred_at=arrived)
+    add_address(case)
+    [h] = services.hearing_schedule(actor=clerk, case=case)
+    assert h.report_port.slug == "laredo" and h.location.tz == "America/Chicago"
+    nta, _pin = notices.nta_issue(actor=officer, case=case, language="en")
+    text = " ".join(text_of(notices.notice_pdf(nta)).split())
+    assert "on 2026-10-30" in text and "2026-10-31" not in text
+    for at in (h.starts_at, h.report_at, nta.issued_at):
+        local = at.astimezone(central)
+        assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in text
+    sheet = Notice.objects.get(case=case, kind="tear_sheet")
+    text = " ".join(text_of(notices.notice_pdf(sheet)).split())
+    for at in (h.starts_at, h.report_at):
+        local = at.astimezone(central)
+        assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in text

@@ -181,3 +181,37 @@ def test_the_encounter_time_is_read_in_the_ports_own_time_zone(officer_client):
     encounter = Encounter.objects.get()
     # 08:30 in El Paso (MST, UTC-7 on 1 March 2019) is 15:30 UTC.
     assert encounter.occurred_at == dt.datetime(2019, 3, 1, 15, 30, tzinfo=dt.UTC)
+
+
+def test_a_texas_encounter_is_shown_at_its_ports_clock_with_the_zone(client, make_user):
+    """Typed as El Paso's 08:30 (MST), shown as 08:30 MST: not as Tijuana's 07:30."""
+    officer = make_user("port_officer", port_slug="el-paso")
+    client.force_login(officer)
+    res = client.post("/intake/encounters/new/", _form(FAMILY, port="el-paso"))
+    assert res.status_code == 302
+    encounter = Encounter.objects.get()
+    page = client.get(f"/intake/encounters/{encounter.pk}/").content.decode()
+    assert "2019-03-01 08:30 MST" in page and "2019-03-01 07:30" not in page
+    case = Case.objects.filter(person__encounter=encounter).first()
+    assert case is not None
+    page = client.get(f"/intake/cases/{case.a_number}/").content.decode()
+    history = AuditEvent.objects.filter(object_type="intake.case",
+                                        object_id=str(case.pk)).first()
+    assert history is not None
+    local = history.at.astimezone(__import__("zoneinfo").ZoneInfo("America/Denver"))
+    assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in page
+
+
+def test_the_encounter_form_starts_at_the_officers_port_clock(client, make_user):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    officer = make_user("port_officer", port_slug="laredo")
+    client.force_login(officer)
+    before = timezone.now().astimezone(ZoneInfo("America/Chicago"))
+    page = client.get("/intake/encounters/new/").content.decode()
+    after = timezone.now().astimezone(ZoneInfo("America/Chicago"))
+    assert any(f'value="{t:%Y-%m-%dT%H:%M}"' in page
+               for t in (before, after, before + dt.timedelta(minutes=1)))
