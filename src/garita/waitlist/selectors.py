@@ -156,6 +156,8 @@ def board(port: Port | str) -> dict[str, Any]:
     return {
         "port": wl.port.slug,
         "port_name": wl.port.name,
+        # "today", "called_at" and "present_by" are at the port's clock: this names it.
+        "timezone": wl.port.timezone,
         "today": today.isoformat(),
         "is_open": wl.is_open,
         "policy": wl.policy,

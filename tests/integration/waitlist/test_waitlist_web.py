@@ -37,6 +37,21 @@ def test_the_board_json_has_capacity_queue_and_no_names(board_data):
     assert "Persona" not in str(data)
 
 
+def test_the_board_json_names_the_zone_of_its_local_times(board_data):
+    from zoneinfo import ZoneInfo
+
+    from garita.waitlist.models import Group
+
+    for url in ("/waitlist/san-ysidro.json", "/api/v1/waitlist/san-ysidro/board"):
+        data = Client().get(url).json()
+        assert data["timezone"] == "America/Tijuana"
+        first = Group.objects.get(waitlist__port__slug="san-ysidro", number=1)
+        assert first.called_at is not None
+        local = first.called_at.astimezone(ZoneInfo(data["timezone"]))
+        assert data["called_today"][0]["called_at"] == local.strftime("%H:%M")
+        assert data["today"] == local.date().isoformat()
+
+
 def test_the_board_speaks_spanish():
     from garita.core.reference import ensure_reference_data
 
