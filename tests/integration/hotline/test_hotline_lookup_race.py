@@ -16,12 +16,12 @@ Two ways to run look-ups "together", as in tests/integration/waitlist/test_waitl
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -31,7 +31,10 @@ from garita.hotline import services
 from garita.hotline.models import LookupThrottle
 from garita.hotline.services import Outcome
 from garita.intake import pins
+from tests import concurrency
 from tests.factories import make_case
+
+T = TypeVar("T")
 
 LIMIT = 5
 RIGHT, WRONG = "123456", "000000"  # make_case's PIN, and another
@@ -55,40 +58,10 @@ def _unknown(i: int = 0) -> str:
     return f"A0999{i:05d}"
 
 
-class _Comparisons:
-    """Counts the PIN comparisons actually made (a guess is a comparison)."""
+def _interleaved(monkeypatch: pytest.MonkeyPatch, attempts: list[Callable[[], T]]
+                 ) -> tuple[list[T], int]:
+    return concurrency.interleaved(monkeypatch, services, attempts)
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch,
-                 during: Callable[[], None] | None = None) -> None:
-        self.n = 0
-        self._lock = threading.Lock()
-        real = services.pin_matches
-
-        def counted(*args: object, **kwargs: object) -> bool:
-            with self._lock:
-                self.n += 1
-            if during is not None:
-                during()
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(services, "pin_matches", counted)
-
-
-def _interleaved(monkeypatch: pytest.MonkeyPatch,
-                 attempts: list[Callable[[], Outcome]]) -> tuple[list[Outcome], int]:
-    """Run the attempts so that each one starts while every earlier one is inside its PIN
-    comparison. Returns the outcomes (in start order) and the PIN comparisons made."""
-    pending = list(enumerate(attempts))
-    outcomes: dict[int, Outcome] = {}
-
-    def start_the_rest() -> None:
-        while pending:
-            i, attempt = pending.pop(0)
-            outcomes[i] = attempt()
-
-    compared = _Comparisons(monkeypatch, during=start_the_rest)
-    start_the_rest()
-    return [outcomes[i] for i in range(len(attempts))], compared.n
 
 
 def _lockouts() -> list[str]:
@@ -161,7 +134,7 @@ def test_a_right_pin_inside_an_over_limit_burst_is_refused(monkeypatch, right_at
             i, attempt = pending.pop(0)
             results[i] = attempt()
 
-    compared = _Comparisons(monkeypatch, during=start_the_rest)
+    compared = concurrency.Comparisons(monkeypatch, services, during=start_the_rest)
     start_the_rest()
     assert compared.n == LIMIT
     right = results[right_at]
@@ -269,34 +242,9 @@ def test_an_unknown_anumber_and_a_wrong_pin_are_indistinguishable(monkeypatch):
 # --- real threads: PostgreSQL -------------------------------------------------------------
 
 
-def _threads_or_skip() -> None:
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
-            ("file:memorydb", ":memory:")):
-        pytest.skip("in-memory SQLite shares one cache; run on PostgreSQL or file SQLite")
+_threads_or_skip = concurrency.threads_or_skip
+_in_threads = concurrency.in_threads
 
-
-def _in_threads(jobs: list[Callable[[], Outcome]]) -> list[Outcome]:
-    """Run the jobs at once, one thread and one database connection each."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[Outcome | None] = [None] * len(jobs)
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            outcomes[i] = jobs[i]()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors, errors
-    return outcomes  # type: ignore[return-value]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -305,7 +253,7 @@ def test_parallel_wrong_pins_get_no_more_comparisons_than_the_limit(monkeypatch)
     case = make_case()
     # A slow comparison widens the gap between the lock check and the count, as a busy
     # server would (not a timing assertion: nothing below depends on how long it took).
-    compared = _Comparisons(monkeypatch, during=lambda: time.sleep(0.05))
+    compared = concurrency.Comparisons(monkeypatch, services, during=lambda: time.sleep(0.05))
     outcomes = _in_threads([lambda: _lookup(case.a_number, caller="+5266400001")
                             for _ in range(12)])
     assert compared.n == LIMIT

@@ -16,17 +16,20 @@ Two ways to run requests "together":
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from garita.audit.models import AuditEvent
 from garita.core.errors import DomainError
 from garita.waitlist import services
+from tests import concurrency
+
+T = TypeVar("T")
 
 PORT = "san-ysidro"
 
@@ -41,41 +44,10 @@ def _attempt(number: int, client: str, pin: str = "000000",
     return "ok"
 
 
-class _Comparisons:
-    """Counts the PIN comparisons actually made (a guess is a comparison)."""
+def _interleaved(monkeypatch: pytest.MonkeyPatch, attempts: list[Callable[[], T]]
+                 ) -> tuple[list[T], int]:
+    return concurrency.interleaved(monkeypatch, services, attempts)
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch,
-                 during: Callable[[], None] | None = None) -> None:
-        self.n = 0
-        self._lock = threading.Lock()
-        real = services.pin_matches
-
-        def counted(*args: object, **kwargs: object) -> bool:
-            with self._lock:
-                self.n += 1
-            if during is not None:
-                during()
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(services, "pin_matches", counted)
-
-
-def _interleaved(monkeypatch: pytest.MonkeyPatch,
-                 attempts: list[Callable[[], str]]) -> tuple[list[str], int]:
-    """Run the attempts so that each one starts while every earlier one is inside its PIN
-    comparison, i.e. after its limit check and before its failure is counted. Returns the
-    outcomes (in start order) and the number of PIN comparisons made."""
-    pending = list(enumerate(attempts))
-    outcomes: dict[int, str] = {}
-
-    def start_the_rest() -> None:
-        while pending:
-            i, attempt = pending.pop(0)
-            outcomes[i] = attempt()
-
-    compared = _Comparisons(monkeypatch, during=start_the_rest)
-    start_the_rest()
-    return [outcomes[i] for i in range(len(attempts))], compared.n
 
 
 def _actions(prefix: str = "waitlist.pin_") -> list[str]:
@@ -227,34 +199,9 @@ def test_a_pin_check_refuses_to_run_inside_a_transaction(register):
 # --- real threads: PostgreSQL -------------------------------------------------------------
 
 
-def _threads_or_skip() -> None:
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
-            ("file:memorydb", ":memory:")):
-        pytest.skip("in-memory SQLite shares one cache; run on PostgreSQL or file SQLite")
+_threads_or_skip = concurrency.threads_or_skip
+_in_threads = concurrency.in_threads
 
-
-def _in_threads(jobs: list[Callable[[], str]]) -> list[str]:
-    """Run the jobs at once, one thread and one database connection each."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[str] = [""] * len(jobs)
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            outcomes[i] = jobs[i]()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors, errors
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)
@@ -264,7 +211,7 @@ def test_parallel_wrong_pins_from_one_client_get_no_more_guesses_than_the_limit(
     register(1)
     # A slow comparison widens the gap between the limit check and the count, as a busy
     # server would (not a timing assertion: nothing below depends on how long it took).
-    compared = _Comparisons(monkeypatch, during=lambda: time.sleep(0.05))
+    compared = concurrency.Comparisons(monkeypatch, services, during=lambda: time.sleep(0.05))
     outcomes = _in_threads([lambda: _attempt(1, "6.6.6.6") for _ in range(12)])
     assert compared.n == services.PIN_MAX_FAILURES
     assert outcomes.count("waitlist.bad_pin") == services.PIN_MAX_FAILURES
