@@ -73,3 +73,18 @@ def api_client_for():
         return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     return _client
+
+
+@pytest.fixture
+def waitlist_isolation(settings, tmp_path):
+    """A private waitlist key directory per test and clean key and log caches (the
+    waitlist's and the idempotency tests' conftests use it for every test)."""
+    from garita.waitlist import keys
+    from garita.waitlist import log as wlog
+
+    settings.GARITA_KEY_DIR = tmp_path / "keys"
+    keys._cache.clear()
+    wlog.clear_cache()
+    yield
+    keys._cache.clear()
+    wlog.clear_cache()

@@ -2,9 +2,11 @@
 
 The template engine shows an aware datetime in the current time zone (TIME_ZONE,
 America/Tijuana) before formatting it, so a Laredo time (Central) would print at Tijuana's
-clock. `at_zone` gives the same instant at the named zone's clock, marked so the engine
-shows it as it is (as the `tz` library's `timezone` filter's results are); the date
-filter's "T" then prints that zone's abbreviation (CST, MST, PDT).
+clock. `at_zone` gives the same instant at the named zone's clock through Django's own
+`timezone` filter (`django.templatetags.tz.do_timezone`), whose result the engine shows as
+it is; the date filter's "T" then prints that zone's abbreviation (CST, MST, PDT). Unlike
+that filter, a naive value is taken as UTC (as stored times are) and an unknown or missing
+zone name gives UTC, never an empty string.
 """
 
 from __future__ import annotations
@@ -12,10 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-
-class ShownTime(dt.datetime):
-    # Read by django.template.base.render_value_in_context and the date filter.
-    convert_to_local_time = False
+from django.templatetags.tz import do_timezone
 
 
 def zone_or_utc(tz: dt.tzinfo | str | None) -> dt.tzinfo:
@@ -32,6 +31,5 @@ def at_zone(value: dt.datetime, tz: dt.tzinfo | str | None) -> dt.datetime:
     is. A naive value is taken as UTC, as stored times are."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    v = value.astimezone(zone_or_utc(tz))
-    return ShownTime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond,
-                     v.tzinfo, fold=v.fold)
+    shown: dt.datetime = do_timezone(value, zone_or_utc(tz))
+    return shown

@@ -9,16 +9,8 @@ REGISTER = "/api/v1/waitlist/san-ysidro/groups"
 
 
 @pytest.fixture(autouse=True)
-def _waitlist_isolation(settings, tmp_path):
-    from garita.waitlist import keys
-    from garita.waitlist import log as wlog
-
-    settings.GARITA_KEY_DIR = tmp_path / "keys"
-    keys._cache.clear()
-    wlog.clear_cache()
+def _waitlist_isolation(waitlist_isolation):
     yield
-    keys._cache.clear()
-    wlog.clear_cache()
 
 
 @pytest.fixture
