@@ -1,10 +1,11 @@
 """CPU and queries per request of the hotline look-ups, in process (no server, no load).
 
-The load-independent companion of bench/hotline_load.py: drives /bench/empty, POST /status
-and POST /hotline/voice/pin through Django's WSGI handler (the application gunicorn calls,
-without django.test.Client's template instrumentation), one request at a time, and prints the
+The load-independent companion of bench/hotline_load.py: drives /bench/empty, POST /status,
+POST /hotline/voice/pin and the floor (hotline_bench_urls.floor: the least a look-up must
+do) through Django's WSGI handler (the application gunicorn calls, without
+django.test.Client's template instrumentation), one request at a time, and prints the
 CPU time (user+sys of this process; on SQLite that includes the database's work, on
-PostgreSQL it does not) and the number of queries per request. `--profile status|ivr`
+PostgreSQL it does not) and the number of queries per request. `--profile status|ivr|floor`
 prints a cProfile of that endpoint instead.
 
     .venv/bin/python bench/hotline_profile.py                 # SQLite under var/bench_profile
@@ -44,7 +45,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--cases", type=int, default=2000)
     ap.add_argument("--requests", type=int, default=500)
-    ap.add_argument("--profile", choices=["empty", "empty_webhook", "status", "ivr"])
+    ap.add_argument("--profile", choices=["empty", "empty_webhook", "status", "ivr", "floor"])
     ap.add_argument("--save", metavar="FILE", help="with --profile: also write the pstats file")
     args = ap.parse_args()
     if "DATABASE_URL" not in os.environ:
@@ -113,7 +114,15 @@ def main() -> None:
         assert code.startswith("200") and b"audiencia" in content, content[:2000]
         return content
 
-    kinds = {"empty": empty, "empty_webhook": empty_webhook, "status": status, "ivr": voice}
+    def floor() -> bytes:  # hotline_bench_urls.floor: the least a look-up must do
+        i = rng.randrange(args.cases)
+        path = "/hotline/bench/floor?" + urlencode({"a": hl.a_number(i)})
+        code, content, _h = call("POST", path, urlencode({"Digits": hl.pin(i)}).encode())
+        assert code.startswith("200") and content == b"found", content[:200]
+        return content
+
+    kinds = {"empty": empty, "empty_webhook": empty_webhook, "status": status, "ivr": voice,
+             "floor": floor}
     if args.profile:
         fn = kinds[args.profile]
         for _ in range(50):
