@@ -207,3 +207,35 @@ def test_rows_that_count_nothing_are_deleted_and_the_others_kept(settings):
                     ("ip", services._key("ip", "198.51.100.9"))}
     later = timezone.now() + dt.timedelta(hours=2)
     assert services.prune_throttles(now=later) == 3
+
+
+def test_a_success_whose_give_back_fails_leaves_no_audit_event_and_no_answer(monkeypatch):
+    """The give-back and the success's audit event are committed together or not at all
+    (one statement on PostgreSQL, one transaction on SQLite): a look-up that fails there
+    answers nothing and leaves no event of a look-up that was never answered; its
+    registration stays counted, as for any attempt that was not given back."""
+    from django.db import DatabaseError
+
+    from garita.audit.models import UnsealedEvent
+    from garita.core import sql as raw_sql
+
+    case = make_case()
+    real = raw_sql.execute
+
+    def failing_give_back(sql: str, params: object) -> None:
+        # SQLite: the UPDATE after the INSERT; PostgreSQL: one WITH statement holding both.
+        if sql.lstrip().startswith(("UPDATE", "WITH")) and LookupThrottle._meta.db_table in sql:
+            raise DatabaseError("injected: the give-back failed")
+        real(sql, params)
+
+    monkeypatch.setattr(raw_sql, "execute", failing_give_back)
+    with pytest.raises(DatabaseError):
+        services.lookup(a_number=case.a_number, pin="123456", channel="web", ip="198.51.100.5")
+    assert not UnsealedEvent.objects.filter(action="hotline.lookup").exists()
+    assert LookupThrottle.objects.get(scope="ip").failures == 1  # registered, not given back
+    monkeypatch.setattr(raw_sql, "execute", real)
+    found = services.lookup(a_number=case.a_number, pin="123456", channel="web",
+                            ip="198.51.100.5")
+    assert found.outcome == services.Outcome.FOUND
+    assert UnsealedEvent.objects.filter(action="hotline.lookup").count() == 1
+    assert LookupThrottle.objects.get(scope="ip").failures == 1  # this one given back
