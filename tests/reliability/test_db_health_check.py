@@ -100,6 +100,7 @@ def serve(transactional_db: None, settings: Any,
 
     yield _serve
     monkeypatch.undo()
+    vars(db).pop("is_usable", None)  # undo() leaves the original bound method on the instance
     db.close()
 
 
