@@ -160,6 +160,14 @@ else:
         # them on psycopg's server-binding cursor with prepare=True). Django's own queries
         # use client-side binding, which never prepares, so they are unaffected.
         DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
+        # Django's backend, except that a persistent connection that served a request without
+        # database errors less than GARITA_DB_HEALTH_CHECK_AFTER_IDLE_SECONDS ago skips the
+        # health check's `SELECT 1` (garita.core.db.postgresql.base).
+        DATABASES["default"]["ENGINE"] = "garita.core.db.postgresql"
+# Within this many seconds of a clean request on the same connection, the next request uses
+# it without CONN_HEALTH_CHECKS's round trip (PostgreSQL only); 0 checks before every request.
+GARITA_DB_HEALTH_CHECK_AFTER_IDLE_SECONDS = float(
+    os.environ.get("GARITA_DB_HEALTH_CHECK_AFTER_IDLE_SECONDS", "1"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
