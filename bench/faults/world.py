@@ -162,6 +162,9 @@ def state() -> dict[str, object]:
         "sending": by_status.get(NotificationStatus.SENDING, 0),
         "reminders": notes.filter(event="reminder_report").count(),
         "deliveries": sum(delivered.values()),
+        "deliveries_by_event": dict(Counter(
+            ev for nid, ev in notes.filter(id__in=list(delivered)).values_list("id", "event")
+            for _ in range(delivered[nid]))),
         "journal_lines": len(journal),
         "notify_tasks": dict(tasks),
         "outbox_problems": problems,
