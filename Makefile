@@ -52,8 +52,13 @@ lock:
 ## messages: extract translatable strings per app (needs GNU gettext)
 messages: setup
 	for app in src/garita/*/; do \
-	  if [ -d $$app/locale ]; then (cd $$app && ../../../$(BIN)/django-admin makemessages -l es -l pt -l ht --no-obsolete --settings garita.config.settings); fi; \
+	  if [ -d $$app/locale ]; then (cd $$app && ../../../$(BIN)/django-admin makemessages -l es -l pt -l ht --no-obsolete --add-location file --settings garita.config.settings); fi; \
 	done
+	# A catalogue whose only change is its POT-Creation-Date keeps the committed one, so
+	# that running this changes nothing when no message did (git diff -I: git 2.30+).
+	-for po in src/garita/*/locale/*/LC_MESSAGES/django.po; do \
+	  git diff --quiet -I '^"POT-Creation-Date: ' -- $$po 2>/dev/null && git checkout -q -- $$po; \
+	done; true
 
 clean:
 	rm -rf $(VENV) var
