@@ -29,7 +29,9 @@ from django.db import connection
 
 from tests.reliability.test_faults import _database_url, _pg_admin
 
-pytestmark = [pytest.mark.db_backend, pytest.mark.slow]
+# One xdist worker runs both tests (`make test`'s --dist loadgroup): one server for both.
+pytestmark = [pytest.mark.db_backend, pytest.mark.slow,
+              pytest.mark.xdist_group("hotline_race_processes")]
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 5
@@ -43,7 +45,8 @@ SEED = ("from tests.factories import make_case\n"
 
 
 def _db_name() -> str:
-    return f"{connection.settings_dict['NAME']}_hlrace"[:60]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"{connection.settings_dict['NAME']}_hlrace{worker}"[:60]
 
 
 def _race_database_url(tmp_path: Path) -> str:
