@@ -81,7 +81,7 @@ def server(tmp_path_factory) -> Iterator[tuple[Stack, list[str]]]:
         seeded = stack.garita("shell", "-c", SEED.format(right=RIGHT))
         assert seeded.returncode == 0, seeded.stderr
         a_numbers = seeded.stdout.split()[-2:]
-        # 16 request threads: a burst's look-ups are handled together, not queued.
+        # 16 request threads, one per look-up of the burst (as far as gunicorn spreads them).
         stack.start_web(workers=4, threads=4)
         yield stack, a_numbers
     finally:
