@@ -60,9 +60,9 @@ class Stack:
         self.procs[name] = proc
         return proc
 
-    def start_web(self, workers: int = 1) -> None:
+    def start_web(self, workers: int = 1, threads: int = 2) -> None:
         self.spawn("web", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                   "--workers", str(workers), "--threads", "2")
+                   "--workers", str(workers), "--threads", str(threads))
         self.wait_healthy()
 
     def start_worker(self, *args: str) -> None:
