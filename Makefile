@@ -56,7 +56,7 @@ messages: setup
 	done
 	# A catalogue whose only change is its POT-Creation-Date keeps the committed one, so
 	# that running this changes nothing when no message did (git diff -I: git 2.30+).
-	-for po in src/garita/*/locale/*/LC_MESSAGES/django.po; do \
+	for po in src/garita/*/locale/*/LC_MESSAGES/django.po; do \
 	  git diff --quiet -I '^"POT-Creation-Date: ' -- $$po 2>/dev/null && git checkout -q -- $$po; \
 	done; true
 

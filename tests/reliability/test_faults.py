@@ -87,16 +87,17 @@ def _pg_admin(sql: str) -> None:
         pg.execute(sql)
 
 
-def _faults_db_name() -> str:
-    return f"{connection.settings_dict['NAME']}_faults"[:60]
+def _faults_db_name(suffix: str = "faults") -> str:
+    return f"{connection.settings_dict['NAME']}_{suffix}"[:60]
 
 
-def _database_url(tmp_path: Path) -> str:
-    """A throw-away database of the same vendor as the test run's."""
+def _database_url(tmp_path: Path, name: str | None = None) -> str:
+    """A throw-away database of the same vendor as the test run's (on PostgreSQL named
+    `name`, by default the fault drills' one)."""
     conf = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{tmp_path / 'faults.sqlite3'}"
-    name = _faults_db_name()
+    name = name or _faults_db_name()
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _pg_admin(f'CREATE DATABASE "{name}"')
     dsn = dict(host=conf["HOST"] or "127.0.0.1", port=conf["PORT"] or 5432)

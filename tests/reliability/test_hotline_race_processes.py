@@ -27,7 +27,7 @@ import pytest
 from bench.faults.harness import Stack, make_env
 from django.db import connection
 
-from tests.reliability.test_faults import _database_url, _pg_admin
+from tests.reliability.test_faults import _database_url, _faults_db_name, _pg_admin
 
 # One xdist worker runs both tests (`make test`'s --dist loadgroup): one server for both.
 pytestmark = [pytest.mark.db_backend, pytest.mark.slow,
@@ -45,20 +45,9 @@ SEED = ("from tests.factories import make_case\n"
 
 
 def _db_name() -> str:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    return f"{connection.settings_dict['NAME']}_hlrace{worker}"[:60]
-
-
-def _race_database_url(tmp_path: Path) -> str:
-    """test_faults' throw-away database, under a name of its own on PostgreSQL (the fault
-    drills' may be in use by another xdist worker)."""
-    if connection.vendor == "sqlite":
-        return _database_url(tmp_path)
-    conf = connection.settings_dict
-    _pg_admin(f'DROP DATABASE IF EXISTS "{_db_name()}" WITH (FORCE)')
-    _pg_admin(f'CREATE DATABASE "{_db_name()}"')
-    auth = (conf["USER"] or "postgres") + (f":{conf['PASSWORD']}" if conf["PASSWORD"] else "")
-    return f"postgres://{auth}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 5432}/{_db_name()}"
+    """The throw-away PostgreSQL database's name: its own, per xdist worker (the fault
+    drills' may be in use by another worker)."""
+    return _faults_db_name(f"hlrace{os.environ.get('PYTEST_XDIST_WORKER', '')}")
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +58,7 @@ def server(tmp_path_factory) -> Iterator[tuple[Stack, list[str]]]:
     var_dir = tmp_path / "var"
     var_dir.mkdir()
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env = make_env(_race_database_url(tmp_path), var_dir, PYTHONPATH=path,
+    env = make_env(_database_url(tmp_path, _db_name()), var_dir, PYTHONPATH=path,
                    DJANGO_SETTINGS_MODULE="bench.faults.slow_pin_settings",
                    GARITA_HOTLINE_MAX_FAILURES=str(LIMIT),
                    GARITA_HOTLINE_FAILURE_WINDOW_MINUTES="60",

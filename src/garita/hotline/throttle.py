@@ -221,9 +221,8 @@ def give_back(reg: Registration, *, success: bool,
               then: tuple[str, Sequence[Any]] | None = None) -> None:
     """Give the registration back (see the module's docstring), then run `then` (one more
     statement, e.g. an audit INSERT), both committed together or neither: on PostgreSQL in
-    one statement, on SQLite in one transaction (one acquisition of the database's write
-    lock instead of two: with two or more processes writing, every acquisition that finds
-    the lock taken sleeps in SQLite's busy handler, a millisecond or more)."""
+    one statement, on SQLite in one transaction, so a failed give-back leaves no event of
+    a look-up that was never answered."""
     from garita.core import sql as raw_sql
 
     if not reg.counted:
